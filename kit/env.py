@@ -1,0 +1,87 @@
+"""Where the kit runs: Colab or local, which workspace folder, which device and precision.
+
+Every function here only *reads* the environment; nothing changes global state on import.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import torch
+
+SMOKE_ENV = "KIT_SMOKE"
+"""Set ``KIT_SMOKE=1`` to run every notebook on synthetic data, small images and ~2 epochs (CI)."""
+
+WORKSPACE_ENV = "KIT_WORKSPACE"
+"""Overrides the workspace folder (where data cache, split.csv and runs live)."""
+
+COLAB_DRIVE_WORKSPACE = Path("/content/drive/MyDrive/IF25-ResNet-kit")
+"""In Colab every notebook runs on its own VM, so runs and caches live on Google Drive."""
+
+
+def in_colab() -> bool:
+    """True inside a Google Colab runtime."""
+    return "google.colab" in sys.modules or "COLAB_RELEASE_TAG" in os.environ
+
+
+def smoke_mode() -> bool:
+    """True when ``KIT_SMOKE`` is set to a true value (1, true, yes)."""
+    return os.environ.get(SMOKE_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def default_workspace() -> Path:
+    """The workspace folder: ``$KIT_WORKSPACE``, else Drive in Colab, else ``./workspace`` (git-ignored).
+
+    In smoke mode the default is ``./workspace/smoke`` so a CI run never mixes with real runs.
+    """
+    if os.environ.get(WORKSPACE_ENV):
+        return Path(os.environ[WORKSPACE_ENV]).expanduser()
+    base = COLAB_DRIVE_WORKSPACE if in_colab() else _project_root() / "workspace"
+    return base / "smoke" if smoke_mode() else base
+
+
+def _project_root() -> Path:
+    """The repository root when running from a checkout (notebooks/ runs one level down), else the cwd."""
+    cwd = Path.cwd()
+    for candidate in (cwd, *cwd.parents):
+        if (candidate / "pyproject.toml").exists() and (candidate / "kit").is_dir():
+            return candidate
+    return cwd
+
+
+def default_device() -> torch.device:
+    """CUDA when available, else Apple's MPS, else CPU."""
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def autocast_dtype(device: torch.device) -> torch.dtype | None:
+    """The mixed-precision dtype for ``device``, or None for full fp32.
+
+    bf16 on CUDA GPUs with compute capability >= 8 (Ampere and newer: A100, L4, H100), fp16 on older ones
+    (Colab's T4 is 7.5 and has no fast bf16; fp16 there needs a GradScaler), fp32 on CPU and MPS.
+    """
+    if device.type != "cuda":
+        return None
+    major, _ = torch.cuda.get_device_capability(device)
+    return torch.bfloat16 if major >= 8 else torch.float16
+
+
+def gpu_status() -> str:
+    """One line saying which accelerator is in use, or how to get one in Colab."""
+    device = default_device()
+    if device.type == "cuda":
+        name = torch.cuda.get_device_name(device)
+        total = torch.cuda.get_device_properties(device).total_memory / 2**30
+        return f"GPU: {name} ({total:.0f} GiB)"
+    if device.type == "mps":
+        return "GPU: Apple MPS"
+    if in_colab():
+        return ("Tidak ada GPU. Di Colab: Runtime -> Change runtime type -> T4 GPU, lalu jalankan ulang "
+                "notebook dari atas. (No GPU: Runtime -> Change runtime type -> T4 GPU.)")
+    return "No GPU found: running on CPU (fine for smoke runs; full training wants a GPU)."
