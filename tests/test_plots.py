@@ -1,0 +1,119 @@
+"""kit.plots: every figure is a Figure with the expected axes, drawn from the run files."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from kit import plots  # noqa: E402
+from kit.runs import load_run, load_runs, per_class_table  # noqa: E402
+from run_factory import write_images, write_run, write_workspace  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory):
+    return write_workspace(tmp_path_factory.mktemp("workspace"))
+
+
+@pytest.fixture(scope="module")
+def runs(workspace):
+    return load_runs(["plain34", "resnet34"], workspace)
+
+
+def _texts(ax):
+    return [t.get_text() for t in ax.texts]
+
+
+def test_training_curves_show_the_history(runs):
+    run = runs[1]
+    fig = plots.training_curves(run)
+    assert isinstance(fig, Figure)
+    ax_loss, ax_acc = fig.axes
+    assert ax_loss.get_title() == "Loss" and ax_acc.get_title() == "Accuracy"
+    train, val = ax_loss.get_lines()[:2]
+    np.testing.assert_allclose(train.get_ydata(), run.history["train_loss"])
+    np.testing.assert_allclose(val.get_ydata(), run.history["val_loss"])
+    np.testing.assert_allclose(ax_acc.get_lines()[1].get_ydata(), 100 * run.history["val_acc"])
+    best_line = ax_acc.get_lines()[2]
+    assert best_line.get_xdata()[0] == run.metrics["best"]["epoch"]
+    assert fig._suptitle.get_text() == run.label
+
+
+def test_compare_curves_label_each_run(runs):
+    fig = plots.compare_curves(runs)
+    assert len(fig.axes) == 2
+    for ax in fig.axes:
+        labels = [line.get_label() for line in ax.get_lines()]
+        assert labels == [f"{r.label} {part}" for r in runs for part in ("train", "val")]
+    np.testing.assert_allclose(fig.axes[1].get_lines()[3].get_ydata(), 100 * runs[1].history["val_acc"])
+    with pytest.raises(ValueError):
+        plots.compare_curves([])
+
+
+def test_confusion_matrix_counts_and_normalized(runs):
+    run = runs[0]
+    counts = plots.confusion_matrix(run)
+    assert len(counts.axes) == 1
+    ax = counts.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == list(run.classes)
+    assert sum(int(t) for t in _texts(ax)) == len(run.predictions)
+    normalized = plots.confusion_matrix(run, normalize=True)
+    values = np.array([float(t) for t in _texts(normalized.axes[0])]).reshape(len(run.classes), -1)
+    np.testing.assert_allclose(values.sum(axis=1), 1.0, atol=0.01 * len(run.classes))
+    both = plots.confusion_matrices(run)
+    assert [a.get_title() for a in both.axes] == ["counts", "normalized per true class"]
+
+
+def test_confusion_matrices_side_by_side(runs):
+    fig = plots.compare_confusion_matrices(runs)
+    assert [ax.get_title() for ax in fig.axes] == [r.label for r in runs]
+    counts = plots.compare_confusion_matrices(runs, normalize=False)
+    for ax, run in zip(counts.axes, runs):
+        assert sum(int(t) for t in _texts(ax)) == len(run.predictions)
+
+
+def test_f1_difference_bars(runs):
+    plain, resnet = runs
+    fig = plots.f1_difference(plain, resnet)
+    ax = fig.axes[0]
+    heights = [patch.get_height() for patch in ax.patches]
+    expected = (per_class_table(resnet)["f1"] - per_class_table(plain)["f1"]).loc[list(plain.classes)]
+    np.testing.assert_allclose(heights, expected)
+    assert "ResNet-34" in ax.get_title() and "Plain-34" in ax.get_title()
+
+
+def test_misclassified_grid_from_a_folder(workspace, runs):
+    run = runs[0]
+    wrong = int((~run.predictions["correct"]).sum())
+    assert wrong > 4  # the fixture's plain34 is wrong often enough for a full grid
+    fig = plots.misclassified_grid(run, workspace / "data" / "train", max_images=4, columns=2)
+    with_images = [ax for ax in fig.axes if ax.get_images()]
+    assert len(fig.axes) == 4 and len(with_images) == 4
+    titles = [ax.get_title() for ax in with_images]
+    assert all(t.startswith("true: ") and "pred: " in t for t in titles)
+    # the most confident mistake comes first
+    shown = run.predictions[~run.predictions["correct"]]
+    confidence = [row[f"p_{row['prediction']}"] for _, row in shown.iterrows()]
+    assert f"({max(confidence):.2f})" in titles[0]
+
+
+def test_misclassified_grid_from_a_callable_and_no_mistakes(tmp_path):
+    run = load_run(write_run(tmp_path / "runs", "resnet34", "resnet34", accuracy=1.0, n_val=10))
+    fig = plots.misclassified_grid(run, lambda name: np.zeros((8, 8, 3)))
+    assert len(fig.axes) == 1 and not fig.axes[0].get_images()
+    assert "no misclassified" in _texts(fig.axes[0])[0]
+    sloppy = load_run(write_run(tmp_path / "runs2", "plain34", "plain34", accuracy=0.0, n_val=6))
+    seen = []
+    fig = plots.misclassified_grid(sloppy, lambda name: seen.append(name) or np.ones((8, 8, 3)), columns=4)
+    assert sorted(seen) == sorted(sloppy.predictions["filename"]) and len(fig.axes) == 8
+
+
+def test_misclassified_grid_names_a_wrong_folder(tmp_path, runs):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        plots.misclassified_grid(runs[0], tmp_path / "nowhere")
+    write_images(tmp_path / "partial", ["0001.jpg"])
+    with pytest.raises(FileNotFoundError, match="not found"):
+        plots.misclassified_grid(runs[0], tmp_path / "partial")
