@@ -1,0 +1,75 @@
+"""The ``kit train`` and ``kit all`` commands on the embedded synthetic data (tiny settings, CPU)."""
+
+import dataclasses
+import json
+
+import pandas as pd
+import pytest
+import torch
+
+from kit.cli import build_parser, main
+from kit.config import Config
+
+TINY = ["--image-size", "32", "--batch-size", "16", "--epochs", "1", "--smoke"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory):
+    return tmp_path_factory.mktemp("workspace")
+
+
+def test_every_config_field_is_an_option():
+    parser = build_parser()
+    for command in ("train", "all"):
+        flags = {flag for action in parser._subparsers._group_actions[0].choices[command]._actions
+                 for flag in action.option_strings}
+        for field in dataclasses.fields(Config):
+            assert "--" + field.name.replace("_", "-") in flags, (command, field.name)
+    args = parser.parse_args(["train", "--patience", "none", "--compile", "--model-options", '{"dropout": 0.1}',
+                              "--lr", "0.01", "--optimizer", "sgd"])
+    assert (args.patience, args.compile, args.model_options, args.lr, args.optimizer) == \
+        ("none", True, {"dropout": 0.1}, 0.01, "sgd")
+    with pytest.raises(SystemExit):
+        parser.parse_args(["train", "--optimizer", "rmsprop"])
+
+
+def test_kit_train_on_the_synthetic_default(workspace, capsys):
+    argv = ["train", "--workspace", str(workspace), "--model", "resnet18", "--name", "tiny", *TINY]
+    assert main(argv) == 0
+    run_dir = workspace / "runs" / "tiny"
+    config = Config.from_json(run_dir / "config.json")
+    assert (config.model, config.image_size, config.batch_size, config.epochs) == ("resnet18", 32, 16, 1)
+    assert config == Config.smoke(model="resnet18", image_size=32, batch_size=16, epochs=1)
+    split = pd.read_csv(workspace / "split.csv")
+    predictions = pd.read_csv(run_dir / "predictions.csv")
+    assert sorted(predictions["filename"]) == sorted(split.loc[split["split"] == "val", "filename"])
+    assert len(pd.read_csv(run_dir / "test_predictions.csv")) > 0  # the synthetic set has test images
+    assert json.loads((run_dir / "metrics.json").read_text())["finished"] is True
+    out = capsys.readouterr().out
+    assert "epoch 1/1" in out and "tiny: best val acc" in out
+
+    assert main(argv) == 0  # the same command again: loaded, not retrained
+    assert "loaded, not retrained" in capsys.readouterr().out
+
+    with pytest.raises(SystemExit, match="different config .lr 0.0003 -> 0.001"):
+        main([*argv, "--lr", "0.001"])
+
+
+def test_kit_all_trains_both_models_and_writes_the_report(workspace, capsys):
+    assert main(["all", "--workspace", str(workspace), *TINY]) == 0
+    out = capsys.readouterr().out
+    assert "small images (32 px), 1 epochs" in out
+    for name in ("plain34", "resnet34"):
+        metrics = json.loads((workspace / "runs" / name / "metrics.json").read_text())
+        assert metrics["model"] == name and metrics["finished"]
+    plain, resnet = (Config.from_json(workspace / "runs" / n / "config.json") for n in ("plain34", "resnet34"))
+    assert plain.differences(resnet) == {"model": ("plain34", "resnet34")}  # one config drives both
+    assert (workspace / "report" / "README.md").exists()

@@ -1,0 +1,110 @@
+"""kit.config: the Config defaults, its validation and JSON round trip; the group Header."""
+
+import json
+
+import pytest
+
+from kit.config import PLACEHOLDER_GROUP_NAME, PLACEHOLDER_MEMBERS, Config, Header
+
+
+def test_defaults_follow_the_course():
+    config = Config()
+    assert (config.model, config.epochs, config.batch_size, config.image_size) == ("resnet34", 30, 32, 224)
+    assert (config.optimizer, config.lr, config.weight_decay, config.label_smoothing) == ("adamw", 3e-4, 1e-4, 0.1)
+    assert (config.scheduler, config.warmup_epochs, config.patience, config.monitor) == ("cosine", 1, None, "val_loss")
+    assert (config.amp, config.channels_last, config.compile, config.val_fraction) == ("auto", "auto", False, 0.2)
+    assert config.model_options == {} and config.model_options is not Config().model_options
+
+
+def test_json_round_trip_through_a_file(tmp_path):
+    config = Config(model="plain34", model_options={"zero_init_residual": False}, optimizer="sgd", lr=0.05,
+                    scheduler="step", step_size=5, gamma=0.5, patience=3, monitor="val_acc", seed=7)
+    path = tmp_path / "config.json"
+    config.to_json(path)
+    assert json.loads(path.read_text())["model_options"] == {"zero_init_residual": False}
+    assert Config.from_json(path) == config
+    assert Config.from_json(config.to_json()) == config
+    assert Config.from_json(path).differences(config) == {}
+
+
+def test_differences_name_the_changed_fields():
+    assert Config().differences(Config(lr=1e-3, epochs=5)) == {"epochs": (30, 5), "lr": (3e-4, 1e-3)}
+
+
+def test_unknown_fields_in_json_are_an_error():
+    with pytest.raises(ValueError, match="Unknown Config field.*learning_rate"):
+        Config.from_dict({"learning_rate": 0.1})
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"model": "resnet35"}, "model must be one of"),
+    ({"optimizer": "rmsprop"}, "optimizer must be one of adamw, adam, sgd"),
+    ({"scheduler": "linear"}, "scheduler must be one of"),
+    ({"lr": 0}, r"lr must lie in \(0, 10\]"),
+    ({"lr": float("nan")}, "lr must be a number"),
+    ({"epochs": 0}, "epochs must be a whole number >= 1"),
+    ({"batch_size": 8.5}, "batch_size must be a whole number"),
+    ({"label_smoothing": 1.0}, r"label_smoothing must lie in \[0, 1\)"),
+    ({"val_fraction": 0.0}, "val_fraction"),
+    ({"patience": 0}, "patience must be a whole number >= 1"),
+    ({"monitor": "train_loss"}, "monitor must be one of val_loss, val_acc"),
+    ({"amp": "fp16"}, "amp must be one of auto, off"),
+    ({"compile": "yes"}, "compile must be True or False"),
+    ({"model_options": {"num_classes": 10}}, "must not set num_classes"),
+    ({"epochs": 1, "warmup_epochs": 1}, "warmup_epochs .1. must be smaller than epochs .1."),
+])
+def test_invalid_values_are_named(changes, message):
+    with pytest.raises(ValueError, match=message):
+        Config(**changes)
+
+
+def test_every_problem_is_reported_at_once():
+    with pytest.raises(ValueError) as error:
+        Config(epochs=0, optimizer="rmsprop")
+    assert "epochs" in str(error.value) and "optimizer" in str(error.value)
+
+
+def test_smoke_settings_are_small_and_overridable():
+    smoke = Config.smoke()
+    assert (smoke.image_size, smoke.epochs) == (64, 2)
+    assert smoke.lr == Config().lr and smoke.optimizer == Config().optimizer
+    assert Config.smoke(model="plain34", epochs=3).epochs == 3
+
+
+def test_model_name_is_normalised():
+    assert Config(model="ResNet34").model == "resnet34"
+
+
+def test_a_filled_header_has_no_warnings():
+    header = Header("Kelompok 7", [("Budi Santoso", "122140001"), ("Siti Aminah", "122140002")])
+    assert header.warnings == [] and not header.is_placeholder
+    assert header.members == (("Budi Santoso", "122140001"), ("Siti Aminah", "122140002"))
+    assert header.to_dict()["members"][1] == {"name": "Siti Aminah", "nim": "122140002"}
+
+
+def test_the_notebook_placeholder_warns_for_every_field():
+    header = Header(PLACEHOLDER_GROUP_NAME, PLACEHOLDER_MEMBERS)
+    assert header.is_placeholder
+    assert len(header.warnings) == 1 + 2 * len(PLACEHOLDER_MEMBERS)
+    assert any("GROUP_NAME" in w for w in header.warnings)
+    assert any("1xxxxxxxx" in w for w in header.warnings)
+
+
+def test_a_partly_filled_header_names_what_is_left():
+    header = Header("Kelompok 7", [("Budi Santoso", "122140001"), ("Nama Anggota 2", "1xxxxxxxx")])
+    assert header.is_placeholder
+    assert header.warnings == ["Member 2: the name is still the placeholder 'Nama Anggota 2'.",
+                               "Member 2 (Nama Anggota 2): the NIM is still the placeholder '1xxxxxxxx'."]
+
+
+@pytest.mark.parametrize("members, message", [
+    ([("Budi", "12214A001")], "NIM of member 1 .Budi. must be all digits"),
+    ([("Budi", "122 140 001")], "must be all digits"),
+    ([], "MEMBERS is empty"),
+    ([("Budi",)], "must be a .name, NIM. pair"),
+    ("Budi", "list of .name, NIM. pairs"),
+    ([("Budi", "122140001"), ("Siti", "122140001")], "same NIM appears more than once in MEMBERS: 122140001"),
+])
+def test_bad_headers_are_errors(members, message):
+    with pytest.raises(ValueError, match=message):
+        Header("Kelompok 7", members)
