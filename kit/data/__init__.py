@@ -3,3 +3,23 @@
 Data flows one way: ``sources`` (zip/folder -> records table) -> ``dedup`` -> ``split`` (split.csv in the
 workspace) -> ``pipeline`` (uint8 cache -> device tensors -> per-sample augmentation) -> ``kit.train.fit``.
 """
+
+from kit.data.batches import Batches
+from kit.data.dedup import NEAR_THRESHOLD, duplicate_groups, group_duplicates, hash_distances, image_hashes
+from kit.data.pipeline import CachedBatches, LoaderBatches, make_batches
+from kit.data.prepare import Prepared, default_source, load_prepared, prepare
+from kit.data.reading import Dataset, DataWarning, open_rgb, read_dataset
+from kit.data.report import compare_splits, data_report, report_table
+from kit.data.sources import GDRIVE_ID, DataUnavailableError, download, fetch, safe_extract
+from kit.data.split import (count_leakage, grouped_split, leakage_pairs, random_split, read_split, split_counts,
+                            starter_code_split, write_split)
+from kit.data.synthetic import default_dataset, make_synthetic
+
+__all__ = [
+    "Batches", "CachedBatches", "DataUnavailableError", "DataWarning", "Dataset", "GDRIVE_ID", "LoaderBatches",
+    "NEAR_THRESHOLD", "Prepared", "compare_splits", "count_leakage", "data_report", "default_dataset",
+    "default_source", "download", "duplicate_groups", "fetch", "group_duplicates", "grouped_split",
+    "hash_distances", "image_hashes", "leakage_pairs", "load_prepared", "make_batches", "make_synthetic",
+    "open_rgb", "prepare", "random_split", "read_dataset", "read_split", "report_table", "safe_extract",
+    "split_counts", "starter_code_split", "write_split",
+]

@@ -1,0 +1,205 @@
+"""One call from a data source to a leak-free split: fetch -> read -> dedup -> split -> report.
+
+``prepare(source, workspace)`` writes ``split.csv`` and ``data_report.json`` into the workspace and returns a
+``Prepared`` object. Every notebook and run after it reads those files (``load_prepared``), so all of them use
+the same split. Run again on unchanged data with the same settings, it reuses the existing ``split.csv``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from kit import CLASSES
+from kit.data.dedup import NEAR_THRESHOLD, group_duplicates, image_hashes
+from kit.data.reading import DataWarning, list_test_files, read_dataset
+from kit.data.report import data_report
+from kit.data.sources import GDRIVE_ID, fetch
+from kit.data.split import grouped_split, read_split, write_split
+from kit.data.synthetic import default_dataset
+
+SPLIT_FILE = "split.csv"
+REPORT_FILE = "data_report.json"
+
+
+@dataclass
+class Prepared:
+    """A dataset ready for training: where it is, its images, the split and the report.
+
+    ``records``: labelled images (``filename``, ``label``, ``relpath``, ``path``, ``group``, and, right after
+    ``prepare``, format/size/sha256 columns). ``split``: ``filename,label,split,group`` as in split.csv.
+    ``test``: unlabelled test images (``filename``, ``relpath``, ``path``), often empty. ``hashes``: the image
+    hashes (``None`` when loaded from the workspace). ``report``: the content of data_report.json.
+    """
+
+    root: Path
+    workspace: Path
+    records: pd.DataFrame
+    split: pd.DataFrame
+    test: pd.DataFrame
+    report: dict
+    hashes: pd.DataFrame | None = None
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        return tuple(self.report["classes"])
+
+    @property
+    def fingerprint(self) -> str:
+        """sha256 over every image's path, label and bytes: changes whenever the dataset does."""
+        return self.report["fingerprint"]
+
+    def frame(self, split: str) -> pd.DataFrame:
+        """Rows of ``split`` ("train", "val" or "test") with ``filename``, ``label``, ``relpath``, ``path``.
+
+        "test" is the labelled test split when one was asked for, else the unlabelled test images."""
+        if split == "test" and not (self.split["split"] == "test").any():
+            return self.test[["filename", "label", "relpath", "path"]].reset_index(drop=True)
+        rows = self.split.loc[self.split["split"] == split, ["filename", "label"]]
+        paths = self.records.drop_duplicates("filename").set_index("filename")[["relpath", "path"]]
+        return rows.join(paths, on="filename").reset_index(drop=True)
+
+
+def _fingerprint(records: pd.DataFrame, test: pd.DataFrame) -> str:
+    digest = hashlib.sha256()
+    for table in (records, test):
+        for relpath, label, sha in sorted(zip(table["relpath"], table["label"], table["sha256"])):
+            digest.update(f"{relpath}\t{label}\t{sha}\n".encode())
+    return digest.hexdigest()
+
+
+def default_source() -> str:
+    """"synthetic" in smoke mode (``KIT_SMOKE=1``), else "gdrive" (the course zip on Google Drive)."""
+    from kit.env import smoke_mode
+
+    return "synthetic" if smoke_mode() else "gdrive"
+
+
+def _portable(path: Path, workspace: Path) -> str:
+    """``path`` relative to the workspace when inside it, so a moved workspace (or Drive) still works."""
+    try:
+        return path.resolve().relative_to(workspace.resolve()).as_posix()
+    except ValueError:
+        return str(path.resolve())
+
+
+def prepare(source: str | Path | None = None, workspace: str | Path | None = None, *, val_fraction: float = 0.2,
+            test_fraction: float = 0.0, seed: int = 0, near_threshold: int = NEAR_THRESHOLD,
+            classes: tuple[str, ...] = CLASSES, gdrive_id: str = GDRIVE_ID,
+            data_dir: str | Path | None = None) -> Prepared:
+    """Fetch, read, deduplicate and split a dataset; write split.csv and data_report.json in ``workspace``.
+
+    Args:
+        source: a dataset folder, a zip, "gdrive" (the course zip), "gdrive:<id>", an http(s) URL, or
+            "synthetic" (the embedded stand-in). ``None`` means ``default_source()``.
+        workspace: where split.csv, data_report.json and the caches go (``kit.env.default_workspace()``).
+        val_fraction, test_fraction: shares of each class held out for val and for a labelled test split.
+        seed: seeds the split.
+        near_threshold: pHash + dHash distance at which two images are near duplicates (``kit.data.dedup``).
+        data_dir: where downloads and extractions go (``workspace/data``).
+
+    An existing split.csv is reused when the images, labels and split settings are unchanged; otherwise the
+    new split replaces it and the old one is kept as ``split.replaced-<time>.csv`` (with a warning).
+    """
+    from kit.env import default_workspace
+
+    workspace = Path(workspace) if workspace is not None else default_workspace()
+    workspace.mkdir(parents=True, exist_ok=True)
+    data_dir = Path(data_dir) if data_dir is not None else workspace / "data"
+    source = default_source() if source is None else source
+    if str(source) == "synthetic":
+        root = default_dataset(workspace)
+    else:
+        root = fetch(source, data_dir, gdrive_id=gdrive_id, classes=classes)
+    cache = workspace / "cache"
+    root_key = hashlib.sha256(str(root).encode()).hexdigest()[:12]
+    dataset = read_dataset(root, classes=classes, cache_file=cache / f"image_info-{root_key}.csv")
+
+    records = dataset.records.copy()
+    hashes = image_hashes(records, cache_file=cache / "image_hashes.csv")
+    hashes["group"] = group_duplicates(hashes, near_threshold).to_numpy()
+    records["group"] = hashes["group"].to_numpy()
+    fingerprint = _fingerprint(records, dataset.test)
+    params = {"val_fraction": val_fraction, "test_fraction": test_fraction, "seed": seed,
+              "near_threshold": near_threshold}
+
+    split_path, report_path = workspace / SPLIT_FILE, workspace / REPORT_FILE
+    split = _reusable_split(split_path, report_path, records, fingerprint, params, classes)
+    if split is None:
+        split = grouped_split(records, val_fraction=val_fraction, test_fraction=test_fraction, seed=seed)
+        if split_path.exists():
+            kept = split_path.with_name(f"split.replaced-{time.strftime('%Y%m%d-%H%M%S')}.csv")
+            split_path.replace(kept)
+            warnings.warn(f"The data or the split settings changed: wrote a new {split_path}; the old split is "
+                          f"kept as {kept.name}. Runs trained on the old split are not comparable with new ones.",
+                          DataWarning, stacklevel=2)
+        write_split(split, split_path)
+    else:
+        split = split.assign(group=split["filename"].map(records.set_index("filename")["group"]))
+
+    report = data_report(dataset, hashes, split, near_threshold=near_threshold)
+    report.update(source=str(source), root=_portable(root, workspace), fingerprint=fingerprint,
+                  split_params=params)
+    tmp = report_path.with_name(report_path.name + ".tmp")
+    tmp.write_text(json.dumps(report, indent=2))
+    tmp.replace(report_path)
+    leaks = report["val_with_duplicate_in_train"]
+    if leaks:
+        warnings.warn(f"{leaks} val image(s) have a duplicate in train: {split_path} was made with other "
+                      f"settings or by hand", DataWarning, stacklevel=2)
+    return Prepared(root=root, workspace=workspace, records=records, split=split, test=dataset.test.copy(),
+                    report=report, hashes=hashes)
+
+
+def _reusable_split(split_path: Path, report_path: Path, records: pd.DataFrame, fingerprint: str, params: dict,
+                    classes: tuple[str, ...]) -> pd.DataFrame | None:
+    """The existing split when it covers exactly these images and labels and was made with these settings."""
+    if not split_path.exists():
+        return None
+    try:
+        split = read_split(split_path, classes)
+    except ValueError as error:
+        warnings.warn(f"{split_path} is not a valid split ({error}); making a new one", DataWarning, stacklevel=3)
+        return None
+    same_images = set(zip(split["filename"], split["label"])) == set(zip(records["filename"], records["label"]))
+    if not same_images:
+        return None
+    if report_path.exists():  # without a report the split.csv was supplied by hand: trust it, leakage is checked
+        old = json.loads(report_path.read_text())
+        if old.get("fingerprint") != fingerprint or old.get("split_params") != params:
+            return None
+    return split
+
+
+def load_prepared(workspace: str | Path | None = None) -> Prepared:
+    """The ``Prepared`` dataset from a workspace's split.csv and data_report.json, without reading images.
+
+    This is how notebooks after 01 and training runs start. Raises ``FileNotFoundError`` when ``prepare``
+    (notebook 01, or ``kit data``) has not run in this workspace yet.
+    """
+    from kit.env import default_workspace
+
+    workspace = Path(workspace) if workspace is not None else default_workspace()
+    split_path, report_path = workspace / SPLIT_FILE, workspace / REPORT_FILE
+    if not split_path.is_file() or not report_path.is_file():
+        raise FileNotFoundError(f"No split.csv / data_report.json in {workspace}: run notebook 01 or "
+                                f"`kit data PATH --workspace {workspace}` first.")
+    report = json.loads(report_path.read_text())
+    root = Path(report["root"])
+    root = root if root.is_absolute() else workspace / root
+    split = read_split(split_path, tuple(report["classes"]))
+    prefix = "" if report["image_dir"] == "." else report["image_dir"] + "/"
+    records = split[["filename", "label", "group"]].copy()
+    records["relpath"] = prefix + records["filename"]
+    records["path"] = [str(root / r) for r in records["relpath"]]
+    skipped = set(report["problems"].get("unreadable_test_files", []))
+    test = list_test_files(root, report["layout"])
+    test = test[~test["filename"].isin(skipped)].reset_index(drop=True)
+    test["path"] = [str(root / r) for r in test["relpath"]]
+    return Prepared(root=root, workspace=workspace, records=records, split=split, test=test, report=report)
