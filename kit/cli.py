@@ -55,7 +55,7 @@ def _setup_training(args: argparse.Namespace):
         print(f"No GPU: training {config.epochs} epochs at {config.image_size} px on the CPU will be slow; "
               "add --smoke for a quick check.")
     source = args.data or "synthetic"
-    prepared = prepare(source, workspace, val_fraction=config.val_fraction, seed=config.seed)
+    prepared = prepare(source, workspace, val_fraction=config.val_fraction, seed=config.split_seed)
     report = prepared.report
     sizes = {split: int((prepared.split["split"] == split).sum()) for split in ("train", "val", "test")}
     print(f"data: {source} -> {report['n_images']} images; train {sizes['train']}, val {sizes['val']}, "

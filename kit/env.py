@@ -85,3 +85,23 @@ def gpu_status() -> str:
         return ("Tidak ada GPU. Di Colab: Runtime -> Change runtime type -> T4 GPU, lalu jalankan ulang "
                 "notebook dari atas. (No GPU: Runtime -> Change runtime type -> T4 GPU.)")
     return "No GPU found: running on CPU (fine for smoke runs; full training wants a GPU)."
+
+
+def mount_drive() -> None:
+    """Mount Google Drive at /content/drive (Colab only; asks for permission once per VM)."""
+    from google.colab import drive  # only importable inside Colab
+
+    drive.mount("/content/drive")
+
+
+def setup_workspace(workspace: str | Path | None = None) -> Path:
+    """Make the workspace folder ready and return it; in Colab, mount Drive first.
+
+    Each Colab notebook runs on its own VM that vanishes on disconnect, so the data cache, ``split.csv`` and
+    every run must live on Drive to reach the next notebook. Outside Colab nothing is mounted.
+    """
+    if in_colab() and workspace is None and not os.environ.get(WORKSPACE_ENV):
+        mount_drive()
+    path = Path(workspace).expanduser() if workspace is not None else default_workspace()
+    path.mkdir(parents=True, exist_ok=True)
+    return path

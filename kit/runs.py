@@ -64,6 +64,14 @@ class RunResult:
         return tuple(kit.CLASSES)
 
     @property
+    def test_predictions(self) -> pd.DataFrame:
+        """test_predictions.csv in the course's ``filename,label`` format; empty when there were no test images."""
+        path = self.run_dir / "test_predictions.csv" if self.run_dir is not None else None
+        if path is None or not path.exists():
+            return pd.DataFrame(columns=["filename", "label"])
+        return pd.read_csv(path, keep_default_na=False)
+
+    @property
     def finished(self) -> bool:
         return bool(self.metrics.get("finished", False))
 

@@ -51,6 +51,11 @@ class Prepared:
         return tuple(self.report["classes"])
 
     @property
+    def image_dir(self) -> Path:
+        """The folder that split.csv's and predictions.csv's ``filename`` column is relative to."""
+        return self.root / self.report["image_dir"]
+
+    @property
     def fingerprint(self) -> str:
         """sha256 over every image's path, label and bytes: changes whenever the dataset does."""
         return self.report["fingerprint"]
