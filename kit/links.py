@@ -15,6 +15,7 @@ REPOSITORY = "if25-40401/resnet-kit"
 BRANCH = "main"
 
 _BADGE_URL = re.compile(r"https://colab\.research\.google\.com/github/[^/\s]+/[^/\s]+/blob/[^/\s]+/notebooks/")
+_INSTALL_URL = re.compile(r"git\+https://github\.com/[^/\s]+/[^/\s\"']+?\.git(@[^\s\"']+)?")
 
 
 def colab_url(notebook: str, repository: str = REPOSITORY, branch: str = BRANCH) -> str:
@@ -29,17 +30,18 @@ def colab_badge(notebook: str) -> str:
 
 
 def pip_install_url(repository: str = REPOSITORY, branch: str = BRANCH) -> str:
-    """What Colab's setup cell gives to pip (``--no-deps`` is added there so Colab's torch stays)."""
+    """What Colab's setup cell gives to pip. Colab's own torch stays: the kit asks only for lower bounds."""
     return f"git+https://github.com/{repository}.git@{branch}"
 
 
 def rewrite_badges(root: Path) -> list[Path]:
-    """Point every Colab link in README.md and notebooks/*.ipynb at ``REPOSITORY``; return the changed files."""
+    """Point every Colab link and every Colab install URL in README.md and notebooks/*.ipynb at ``REPOSITORY``;
+    return the changed files."""
     changed = []
     target = colab_url("").rsplit("notebooks/", 1)[0] + "notebooks/"
     for path in [root / "README.md", *sorted((root / "notebooks").glob("*.ipynb"))]:
         text = path.read_text(encoding="utf-8")
-        new = _BADGE_URL.sub(target, text)
+        new = _INSTALL_URL.sub(pip_install_url(), _BADGE_URL.sub(target, text))
         if new != text:
             path.write_text(new, encoding="utf-8")
             changed.append(path)

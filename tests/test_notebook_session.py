@@ -1,0 +1,61 @@
+"""kit.notebook: the header check, the workspace and the one shared experiment Config."""
+
+import json
+import warnings
+
+import pytest
+
+from kit.config import Config
+from kit.notebook import EXPERIMENT_FILE, HeaderWarning, MissingStepError, start
+
+MEMBERS = [("Ani", "13522001"), ("Budi", "13522002"), ("Citra", "13522003")]
+
+
+def test_a_filled_header_starts_quietly_and_is_saved(tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", HeaderWarning)
+        session = start("Kelompok 7", MEMBERS, workspace=tmp_path)
+    saved = json.loads((tmp_path / "header.json").read_text())
+    assert saved["group_name"] == "Kelompok 7" and saved["members"][0] == {"name": "Ani", "nim": "13522001"}
+    assert "Kelompok 7" in repr(session) and "13522003" in session._repr_markdown_()
+
+
+def test_placeholders_warn_visibly_but_run(tmp_path):
+    with pytest.warns(HeaderWarning, match="placeholder"):
+        session = start("Kelompok X", [("Nama Anggota 1", "1xxxxxxxx")], workspace=tmp_path)
+    assert session.header.is_placeholder
+
+
+def test_a_nim_with_letters_is_an_error(tmp_path):
+    with pytest.raises(ValueError, match="all digits"):
+        start("Kelompok 7", [("Ani", "13522O01")], workspace=tmp_path)
+
+
+def test_the_experiment_config_is_written_once_and_shared(tmp_path, monkeypatch):
+    monkeypatch.delenv("KIT_SMOKE", raising=False)
+    first = start("Kelompok 7", MEMBERS, workspace=tmp_path).experiment(epochs=12, lr=1e-3)
+    assert Config.from_json(tmp_path / EXPERIMENT_FILE) == first
+    second = start("Kelompok 7", MEMBERS, workspace=tmp_path).experiment()  # another notebook, another VM
+    assert second == first and second.epochs == 12
+    assert start("Kelompok 7", MEMBERS, workspace=tmp_path).experiment(epochs=12) == first
+
+
+def test_contradicting_the_saved_experiment_is_an_error(tmp_path, monkeypatch):
+    monkeypatch.delenv("KIT_SMOKE", raising=False)
+    session = start("Kelompok 7", MEMBERS, workspace=tmp_path)
+    session.experiment()
+    with pytest.raises(ValueError, match=r"lr: saved 0.0003, asked 0.01"):
+        session.experiment(lr=0.01)
+    assert Config.from_json(tmp_path / EXPERIMENT_FILE).lr == 3e-4  # nothing overwritten
+
+
+def test_smoke_mode_gives_the_small_settings(tmp_path, monkeypatch):
+    monkeypatch.setenv("KIT_SMOKE", "1")
+    config = start("Kelompok 7", MEMBERS, workspace=tmp_path).experiment()
+    assert config == Config.smoke()
+
+
+def test_training_before_01_names_the_notebook_to_run(tmp_path):
+    session = start("Kelompok 7", MEMBERS, workspace=tmp_path)
+    with pytest.raises(MissingStepError, match="01_data"):
+        session.prepared()
