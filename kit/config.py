@@ -51,11 +51,16 @@ class Config:
             trains all ``epochs``.
         monitor: what early stopping watches: ``val_loss`` (lower is better) or ``val_acc`` (higher is better).
         seed: seeds python, numpy and torch, the model's initialisation and the data order.
+        split_seed: seeds the train/val split; kept apart from ``seed`` so that runs over several seeds
+            (and every model) share one split.csv.
         amp: ``auto`` uses mixed precision where the GPU has it (bf16, or fp16 with loss scaling on a T4);
             ``off`` trains in fp32 everywhere.
         channels_last: memory layout NHWC, which tensor cores prefer: ``auto`` (on CUDA), ``on`` or ``off``.
         compile: run the model through ``torch.compile`` (slower start, faster epochs on a GPU).
         val_fraction: share of the labelled images held out for validation when the split is made.
+        grad_norm_every: record the gradient norm of every block each this many optimizer steps (steps 1,
+            1 + N, ...) in ``gradient_norms.csv`` (``kit.diagnostics``; He et al. 2016, Sec. 4.1, on why
+            plain nets degrade); 0 turns it off. It never changes what is trained.
     """
 
     model: str = "resnet34"
@@ -75,10 +80,12 @@ class Config:
     patience: int | None = None
     monitor: str = "val_loss"
     seed: int = 0
+    split_seed: int = 0
     amp: str = "auto"
     channels_last: str = "auto"
     compile: bool = False
     val_fraction: float = 0.2
+    grad_norm_every: int = 10
 
     def __post_init__(self) -> None:
         problems: list[str] = []
@@ -129,10 +136,12 @@ class Config:
             whole("patience", 1)
         one_of("monitor", MONITORS)
         whole("seed", 0)
+        whole("split_seed", 0)
         one_of("amp", AMP_MODES)
         one_of("channels_last", CHANNELS_LAST_MODES)
         check(isinstance(self.compile, bool), f"compile must be True or False, got {self.compile!r}")
         number("val_fraction", 0.0, 1.0, low_open=True, high_open=True)
+        whole("grad_norm_every", 0)
         if isinstance(self.warmup_epochs, int) and isinstance(self.epochs, int) and self.warmup_epochs >= self.epochs > 0:
             problems.append(f"warmup_epochs ({self.warmup_epochs}) must be smaller than epochs ({self.epochs}), "
                             "or the run never reaches its peak learning rate")

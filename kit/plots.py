@@ -12,6 +12,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 from PIL import Image, ImageOps
 from sklearn.metrics import ConfusionMatrixDisplay
 
@@ -178,3 +179,142 @@ def _image_loader(images: ImageSource) -> Callable[[str], Any]:
             return ImageOps.exif_transpose(image).convert("RGB")
 
     return load
+
+
+# ---- evidence beyond one run: gradient flow, degradation, seeds ---------------------------------------------
+
+def gradient_flow(runs: Sequence[RunResult], epochs: Sequence[int] | None = None) -> Figure:
+    """Per-block gradient norms of several runs (e.g. Plain-34 and ResNet-34) on one figure, log scale.
+
+    One panel for initialisation (step 1, before any update) and one per epoch in ``epochs`` (default: the
+    first, middle and last epoch all runs recorded), each the median over the epoch's recorded steps. Blocks run
+    from the stem (``conv1``) on the left to the classifier (``fc``) on the right, so a vanishing gradient
+    would show as a line falling towards the left. Read from each run's gradient_norms.csv
+    (``kit.diagnostics``); He et al. (2016, Sec. 4.1) report that BN keeps these norms healthy in plain nets too.
+    """
+    from kit.diagnostics import (block_order, block_profile, check_epochs, default_epochs, read_gradient_norms,
+                                 recorded_epochs)
+
+    if not runs:
+        raise ValueError("gradient_flow needs at least one run")
+    tables = {run.label: read_gradient_norms(run) for run in runs}
+    recorded = recorded_epochs(tables.values())
+    epochs = default_epochs(recorded) if epochs is None else check_epochs(epochs, recorded)
+    blocks = block_order(name for norms in tables.values() for name in norms["block"])
+    points: list[int | None] = [None, *epochs]
+    fig = Figure(figsize=(max(8.0, 3.6 * len(points)), 4.6), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, len(points), sharey=True))
+    for ax, epoch in zip(axes, points):
+        for i, (label, norms) in enumerate(tables.items()):
+            profile = block_profile(norms, epoch)
+            if not profile.empty:
+                ax.plot([blocks.index(b) for b in profile.index], profile.to_numpy(), marker="o", ms=3,
+                        color=f"C{i % 10}", label=label)
+        ax.set_yscale("log")
+        ax.set_xticks(range(len(blocks)), blocks, rotation=90, fontsize="x-small")
+        ax.set_title("initialisation (step 1)" if epoch is None else f"epoch {epoch} (median)")
+        ax.grid(alpha=0.3, which="both")
+    axes[0].set_ylabel("gradient norm per block (log)")
+    axes[0].legend(fontsize="small")
+    fig.suptitle("Gradient flow: stem (conv1, left) to classifier (fc, right)")
+    return fig
+
+
+def gradient_flow_at_init(table: Any) -> Figure:
+    """Per-block gradient norms of untrained models, one line per model, log scale: the frame of
+    ``kit.diagnostics.compare_gradient_norms_at_init`` (columns ``model``, ``block``, ``grad_norm``)."""
+    from kit.diagnostics import block_order
+    from kit.runs import display_name
+
+    missing = [c for c in ("model", "block", "grad_norm") if c not in table.columns]
+    if missing or table.empty:
+        raise ValueError(f"gradient_flow_at_init needs rows with columns model, block, grad_norm; missing {missing}")
+    blocks = block_order(table["block"])
+    fig = Figure(figsize=(max(6.0, 0.35 * len(blocks) + 2), 4.6), layout="constrained")
+    ax = fig.subplots()
+    for i, (model, own) in enumerate(table.groupby("model", sort=False)):
+        ax.plot([blocks.index(b) for b in own["block"]], own["grad_norm"].to_numpy(), marker="o", ms=3,
+                color=f"C{i % 10}", label=display_name(str(model)))
+    ax.set_yscale("log")
+    ax.set_xticks(range(len(blocks)), blocks, rotation=90, fontsize="x-small")
+    ax.set(ylabel="gradient norm per block (log)", title="Gradient norms at initialisation (one backward pass)")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize="small")
+    return fig
+
+
+def degradation_curves(runs: Sequence[RunResult], metrics: Sequence[str] = ("loss", "error")) -> Figure:
+    """The analogue of Fig. 4 of He et al. (2016): plain nets (left) and ResNets (right) of two depths, training
+    curves thin and dashed, validation curves bold, per epoch.
+
+    One row per entry of ``metrics``: ``"loss"`` (cross-entropy, log scale, so one diverging val epoch does not
+    flatten the rest) and ``"error"`` (100 - accuracy, in %, the paper's unit). In the paper the 34-layer plain
+    net has the *higher* training error throughout (degradation), the 34-layer ResNet the lower. Runs are grouped
+    by their config's model name (``plain*`` / ``resnet*``); panels of a row share the y axis.
+    """
+    unknown = [m for m in metrics if m not in ("loss", "error")]
+    if unknown or not metrics:
+        raise ValueError(f"metrics must be a non-empty selection of 'loss' and 'error', got {list(metrics)!r}")
+    if not runs:
+        raise ValueError("degradation_curves needs at least one run")
+    families: dict[str, list[RunResult]] = {}
+    for run in runs:
+        model = str(run.config.get("model", run.name))
+        family = "Plain" if model.startswith("plain") else "ResNet" if model.startswith("resnet") else model
+        families.setdefault(family, []).append(run)
+    depth = lambda run: int("".join(ch for ch in str(run.config.get("model", "")) if ch.isdigit()) or 0)
+    fig = Figure(figsize=(5.5 * len(families), 3.8 * len(metrics)), layout="constrained")
+    axes = np.array(fig.subplots(len(metrics), len(families), sharey="row", sharex=True, squeeze=False))
+    for row, metric in zip(axes, metrics):
+        for ax, (family, members) in zip(row, families.items()):
+            for i, run in enumerate(sorted(members, key=depth)):
+                history, color = run.history, f"C{i % 10}"
+                for split, style in (("train", dict(linestyle="--", linewidth=1.0)), ("val", dict(linewidth=2.4))):
+                    values = (history[f"{split}_loss"] if metric == "loss"
+                              else 100.0 * (1.0 - history[f"{split}_acc"]))
+                    ax.plot(history["epoch"], values, color=color, label=f"{run.label} {split}", **style)
+            ax.set_title(f"{family}: {metric}")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.grid(alpha=0.3, which="both")
+            ax.legend(fontsize="small")
+            if metric == "loss":
+                ax.set_yscale("log")
+        row[0].set_ylabel("loss (log)" if metric == "loss" else "error (%)")
+    for ax in axes[-1]:
+        ax.set_xlabel("epoch")
+    fig.suptitle("Degradation (He et al. 2016, Fig. 4): thin dashed = train, bold = val")
+    return fig
+
+
+def seed_curves(groups: Any, metric: str = "val_acc") -> Figure:
+    """Mean (line) and mean ± standard deviation (band) over seeds of one history column per epoch, every seed
+    faint behind it; one colour per group.
+
+    ``groups`` maps a label to that group's runs (a list, or the ``{seed: run}`` of
+    ``kit.experiments.seed_runs``), e.g. ``{"Plain-34": seed_runs(ws, "plain34"), ...}``. Accuracies in %.
+    """
+    import pandas as pd
+
+    if not groups:
+        raise ValueError("seed_curves needs at least one group of runs")
+    scale = 100.0 if metric.endswith("_acc") else 1.0
+    fig = Figure(figsize=(7, 4.5), layout="constrained")
+    ax = fig.subplots()
+    for i, (label, members) in enumerate(groups.items()):
+        members = list(members.values()) if hasattr(members, "values") else list(members)
+        if not members:
+            raise ValueError(f"group {label!r} has no runs")
+        color = f"C{i % 10}"
+        frame = pd.concat([run.history[["epoch", metric]] for run in members])
+        for run in members:
+            ax.plot(run.history["epoch"], run.history[metric] * scale, color=color, alpha=0.25, linewidth=0.8)
+        stats = frame.groupby("epoch")[metric].agg(["mean", "std"]).fillna({"std": 0.0})
+        ax.plot(stats.index, stats["mean"] * scale, color=color, linewidth=2, label=f"{label} (n={len(members)})")
+        ax.fill_between(stats.index, (stats["mean"] - stats["std"]) * scale, (stats["mean"] + stats["std"]) * scale,
+                        color=color, alpha=0.2)
+    ax.set(xlabel="epoch", ylabel=metric.replace("_", " ") + (" (%)" if scale == 100.0 else ""),
+           title=f"{metric.replace('_', ' ')} over seeds: mean ± std")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small")
+    return fig

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
@@ -21,10 +22,10 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import pandas as pd
 from matplotlib.figure import Figure
 
-from kit import plots
+from kit import experiments, plots
 from kit.links import colab_url
-from kit.runs import (RunResult, comparison_table, differing_hyperparameters, f1_table, hyperparameter_table,
-                      load_runs, run_summary_table)
+from kit.runs import (RunResult, comparison_table, differing_hyperparameters, display_name, f1_table,
+                      hyperparameter_table, load_runs, run_summary_table)
 
 STRINGS: dict[str, dict[str, str]] = {
     "id": {
@@ -105,6 +106,33 @@ STRINGS: dict[str, dict[str, str]] = {
         "fact_leakage_ok": "Split bebas leakage: {n} gambar val punya duplikat di train.",
         "fact_leakage_bad": "⚠ {n} gambar val punya duplikat (exact/near) di train: akurasi val ikut terangkat.",
         "points": "poin",
+        "gradient_flow": "Aliran gradien",
+        "gradient_flow_note": "Norma gradien tiap blok (skala log), dari stem (`conv1`) sampai classifier (`fc`), "
+                              "dicatat saat training setiap `grad_norm_every` langkah optimizer di "
+                              "`gradient_norms.csv`; langkah 1 = inisialisasi, epoch lain = median langkah yang "
+                              "dicatat. `conv1/fc` jauh di bawah 1 berarti gradien menghilang (vanishing).",
+        "gradient_point": "Titik",
+        "gradient_min": "Blok terkecil",
+        "gradient_max": "Blok terbesar",
+        "seeds": "Beberapa seed",
+        "seeds_note": "Config yang sama, seed berbeda (inisialisasi dan urutan data). Rata-rata ± simpangan baku "
+                      "(sampel, n-1) atas seed yang selesai, dan nilai setiap seed, dari `metrics.json` tiap run.",
+        "seeds_n": "Seed",
+        "seeds_per_seed": "Val acc terbaik per seed",
+        "seed_difference": "{b} − {a}, val acc ({point}): {mean} ± {std} poin atas {n} seed (per seed: {values}).",
+        "seed_difference_one": "{b} − {a}, val acc ({point}): {mean} poin, hanya 1 seed yang sama (tanpa sebaran).",
+        "seed_difference_loss": "{b} − {a}, train loss (terakhir): {mean} ± {std} atas {n} seed.",
+        "seed_unfinished": "⚠ {run}: seed {seeds} belum selesai, tidak dihitung.",
+        "seed_problem": "⚠ Run seed tidak dapat diringkas: {error}",
+        "degradation": "Eksperimen degradasi: Plain/ResNet 18 vs 34",
+        "degradation_note": "Empat model dengan Config yang sama, nilai pada epoch terakhir. Kolom paper: {source}. "
+                            "Paper memakai ImageNet (1000 kelas), jadi bandingkan polanya (apakah 34 lapis lebih "
+                            "baik dari 18 dalam satu keluarga), bukan nilainya.",
+        "paper_error": "Paper top-1 error (%)",
+        "val_error": "Val error (%)",
+        "degradation_fact": "{family}: 34 − 18 lapis: train loss {dl}, train acc {dt} poin, val acc {dv} poin; "
+                            "paper: top-1 error {dp} poin.",
+        "degradation_problem": "⚠ Run degradasi tidak dapat dibandingkan: {error}",
     },
     "en": {
         "title": "ResNet exploration: {models}",
@@ -186,6 +214,35 @@ STRINGS: dict[str, dict[str, str]] = {
         "fact_leakage_ok": "Leak-free split: {n} val images have a duplicate in train.",
         "fact_leakage_bad": "⚠ {n} val images have an (exact/near) duplicate in train: val accuracy is inflated.",
         "points": "points",
+        "gradient_flow": "Gradient flow",
+        "gradient_flow_note": "Gradient norm of each block (log scale), from the stem (`conv1`) to the classifier "
+                              "(`fc`), recorded during training every `grad_norm_every` optimizer steps in "
+                              "`gradient_norms.csv`; step 1 = initialisation, other epochs = median of the recorded "
+                              "steps. `conv1/fc` far below 1 would mean a vanishing gradient.",
+        "gradient_point": "Point",
+        "gradient_min": "Smallest block",
+        "gradient_max": "Largest block",
+        "seeds": "Repeated seeds",
+        "seeds_note": "The same Config, different seeds (initialisation and data order). Mean ± standard deviation "
+                      "(sample, n-1) over the finished seeds, and every seed's value, from each run's "
+                      "`metrics.json`.",
+        "seeds_n": "Seeds",
+        "seeds_per_seed": "Best val acc per seed",
+        "seed_difference": "{b} − {a}, val acc ({point}): {mean} ± {std} points over {n} seeds (per seed: "
+                           "{values}).",
+        "seed_difference_one": "{b} − {a}, val acc ({point}): {mean} points, only 1 seed in common (no spread).",
+        "seed_difference_loss": "{b} − {a}, train loss (last): {mean} ± {std} over {n} seeds.",
+        "seed_unfinished": "⚠ {run}: seeds {seeds} unfinished, not counted.",
+        "seed_problem": "⚠ The seed runs cannot be summarised: {error}",
+        "degradation": "Degradation experiment: Plain/ResNet 18 vs 34",
+        "degradation_note": "Four models with one Config, values at the last epoch. Paper column: {source}. The "
+                            "paper trains on ImageNet (1000 classes), so compare the pattern (does 34 layers beat 18 "
+                            "within a family?), not the values.",
+        "paper_error": "Paper top-1 error (%)",
+        "val_error": "Val error (%)",
+        "degradation_fact": "{family}: 34 − 18 layers: train loss {dl}, train acc {dt} points, val acc {dv} points; "
+                            "paper: top-1 error {dp} points.",
+        "degradation_problem": "⚠ The degradation runs cannot be compared: {error}",
     },
 }
 """Every sentence of the report, per language (``id`` is the course's language and the default)."""
@@ -309,13 +366,15 @@ Section = Callable[[ReportContext], "str | None"]
 
 def write_report(workspace: str | Path, runs: Sequence[str | Path | RunResult] = DEFAULT_RUNS, header: Any = None,
                  out_dir: str | Path | None = None, language: str = "id",
-                 extra_runs: Sequence[str | Path | RunResult] = (),
+                 extra_runs: Sequence[str | Path | RunResult] | None = None,
                  extra_sections: Iterable[Section] = ()) -> Path:
     """Write ``<out_dir>/README.md`` (default ``<workspace>/report``) and its ``images/*.png``; return the path.
 
     ``runs`` are run names (looked up in ``<workspace>/runs``), run folders or loaded runs; the first is the
     reference the others are compared with (Plain-34, then ResNet-34). ``extra_runs`` (e.g. the Tahap-3
-    modifications) get their own section, compared with the last of ``runs``. A missing run raises
+    modifications) get their own section, compared with the last of ``runs``; by default they are the runs
+    chosen in 05_modifications (``modifications.json``) that have been trained, with a warning naming any
+    chosen run that has not. A missing run raises
     ``kit.runs.RunNotFoundError`` naming the notebook that creates it. ``language`` is ``"id"`` or ``"en"``.
     """
     _strings(language)
@@ -324,7 +383,7 @@ def write_report(workspace: str | Path, runs: Sequence[str | Path | RunResult] =
     loaded = load_runs(runs, workspace)
     if not loaded:
         raise ValueError("write_report needs at least one run")
-    extra = load_runs(extra_runs, workspace)
+    extra = load_runs(_chosen_modifications(workspace) if extra_runs is None else extra_runs, workspace)
     clashes = sorted({r.name for r in loaded} & {r.name for r in extra})
     if clashes:
         raise ValueError(f"Runs {clashes} are given both in runs and in extra_runs")
@@ -340,6 +399,19 @@ def write_report(workspace: str | Path, runs: Sequence[str | Path | RunResult] =
     out_dir.mkdir(parents=True, exist_ok=True)
     readme.write_text(markdown, encoding="utf-8")
     return readme
+
+
+def _chosen_modifications(workspace: Path) -> list[str]:
+    """Runs named in modifications.json that exist; a warning names the chosen ones not trained yet."""
+    from kit.modifications import load_choice
+
+    chosen = list(load_choice(workspace))
+    trained = [name for name in chosen if (workspace / "runs" / name / "metrics.json").exists()]
+    missing = sorted(set(chosen) - set(trained))
+    if missing:
+        warnings.warn(f"Modifications {', '.join(missing)} are chosen in modifications.json but not trained yet: "
+                      "run notebooks/05_modifications.ipynb to add them to the report.", stacklevel=3)
+    return trained
 
 
 # --- sections -----------------------------------------------------------------------------------------------
@@ -486,10 +558,122 @@ def analysis_section(ctx: ReportContext) -> str:
                       "<!-- /keep:analysis -->"])
 
 
+def seeds_section(ctx: ReportContext) -> str | None:
+    """Mean ± std over seeds of the compared runs (runs ``<name>-seed<N>``, ``kit.experiments.run_seeds``) and
+    the seed-paired difference last-minus-first; absent when no seed runs exist."""
+    t = ctx.text
+    names = [run.name for run in ctx.runs]
+    try:
+        groups = {name: experiments.seed_runs(ctx.workspace, name) for name in names}
+        if not any(groups.values()):
+            return None
+        best, last = (experiments.seed_summary(ctx.workspace, names, point=point) for point in ("best", "last"))
+    except ValueError as error:
+        return "\n".join([f"## {t['seeds']}", "", t["seed_problem"].format(error=error)])
+    last = last.set_index("name")
+    rows = []
+    for _, row in best.iterrows():
+        end = last.loc[row["name"]]
+        rows.append({t["model"]: row["label"], t["seeds_n"]: ", ".join(map(str, row["seeds"])) or "-",
+                     f"Val acc ({t['best']})": _mean_std_pct(row["val_acc_mean"], row["val_acc_std"]),
+                     f"Val acc ({t['last']})": _mean_std_pct(end["val_acc_mean"], end["val_acc_std"]),
+                     f"Train loss ({t['last']})": _mean_std(end["train_loss_mean"], end["train_loss_std"]),
+                     t["seeds_per_seed"]: ", ".join(f"{s}: {_pct(v)}" for s, v in zip(row["seeds"],
+                                                                                       row["val_acc_per_seed"]))})
+    lines = [f"## {t['seeds']}", "", t["seeds_note"], "", _markdown_table(pd.DataFrame(rows)), ""]
+    for _, row in best.iterrows():
+        if row["unfinished"]:
+            seeds = ", ".join(map(str, row["unfinished"]))
+            lines.append("- " + t["seed_unfinished"].format(run=row["label"], seeds=seeds))
+    if len(names) > 1 and {names[0], names[-1]} <= set(best["name"]):
+        lines += [f"- {fact}" for fact in _seed_difference_facts(ctx, names[0], names[-1])]
+    figure = plots.seed_curves({run.label: groups[run.name] for run in ctx.runs if groups[run.name]})
+    lines += ["", ctx.figure(figure, "seeds_val_acc", t["seeds"])]
+    return "\n".join(lines)
+
+
+def _seed_difference_facts(ctx: ReportContext, reference: str, other: str) -> list[str]:
+    """``other - reference`` paired by seed: val acc at the best and last epoch, final train loss."""
+    t, a, b = ctx.text, display_name(reference), display_name(other)
+    try:
+        differences = {point: experiments.paired_difference(ctx.workspace, reference, other, "val_acc", point)
+                       for point in ("best", "last")}
+        loss = experiments.paired_difference(ctx.workspace, reference, other, "train_loss", "last")
+    except (ValueError, FileNotFoundError):
+        return []  # no finished seed in common yet: the table above shows which seeds exist
+    facts = []
+    for point, d in differences.items():
+        per_seed = ", ".join(f"{seed}: {d.format_value(value)}" for seed, value in zip(d.seeds, d.differences))
+        facts.append(t["seed_difference" if d.n > 1 else "seed_difference_one"].format(
+            a=a, b=b, point=t[point], mean=d.format_value(d.mean), std=d.format_value(d.std).lstrip("+"), n=d.n,
+            values=per_seed))
+    if differences["best"].differing_config:
+        facts.append(t["fact_diff_config"].format(keys=", ".join(differences["best"].differing_config)))
+    if loss.n > 1:
+        facts.append(t["seed_difference_loss"].format(a=a, b=b, mean=loss.format_value(loss.mean),
+                                                      std=loss.format_value(loss.std).lstrip("+"), n=loss.n))
+    return facts
+
+
+def gradient_flow_section(ctx: ReportContext) -> str | None:
+    """Per-block gradient norms of the compared runs (figure and table); absent when no run recorded them."""
+    recorded = [run for run in ctx.runs if run.run_dir is not None and (run.run_dir / "gradient_norms.csv").is_file()]
+    if not recorded:
+        return None
+    from kit.diagnostics import gradient_flow_table  # pulls in torch: only when there is something to show
+
+    t = ctx.text
+    table = gradient_flow_table(recorded)
+    shown = pd.DataFrame({t["model"]: table["run"], t["gradient_point"]: table["point"], "conv1": table["conv1"],
+                          t["gradient_min"]: table["min_block"], t["gradient_max"]: table["max_block"],
+                          "fc": table["fc"], "conv1/fc": table["stem_to_fc"]})
+    return "\n".join([f"## {t['gradient_flow']}", "", t["gradient_flow_note"], "",
+                      ctx.figure(plots.gradient_flow(recorded), "gradient_flow", t["gradient_flow"]), "",
+                      _markdown_table(shown, floatfmt=".3g")])
+
+
+def degradation_section(ctx: ReportContext) -> str | None:
+    """Plain/ResNet 18 vs 34 under one Config beside He et al. (2016), Table 2, with the Fig. 4 analogue;
+    absent until all four runs exist (``kit.experiments.degradation_runs``)."""
+    if not experiments.has_degradation_runs(ctx.workspace):
+        return None
+    t = ctx.text
+    try:
+        runs = experiments.load_degradation_runs(ctx.workspace)
+        table = experiments.degradation_table(ctx.workspace)
+    except ValueError as error:
+        return "\n".join([f"## {t['degradation']}", "", t["degradation_problem"].format(error=error)])
+    shown = pd.DataFrame({t["model"]: table["label"], "Epoch": table["epoch"],
+                          "Train loss": [f"{v:.4f}" for v in table["train_loss"]],
+                          "Train acc": [_pct(v) for v in table["train_acc"]],
+                          "Val acc": [_pct(v) for v in table["val_acc"]],
+                          t["val_error"]: [f"{v:.2f}" for v in table["val_error"]],
+                          t["paper_error"]: [f"{v:.2f}" for v in table["paper_top1_error"]]})
+    lines = [f"## {t['degradation']}", "", t["degradation_note"].format(source=experiments.PAPER_SOURCE), "",
+             _markdown_table(shown), ""]
+    for _, row in experiments.depth_effect(table).iterrows():
+        family = "Plain" if row["family"] == "plain" else "ResNet"
+        lines.append("- " + t["degradation_fact"].format(
+            family=family, dl=f"{row['train_loss']:+.4f}", dt=_points(row["train_acc"]), dv=_points(row["val_acc"]),
+            dp=f"{row['paper_top1_error']:+.2f}"))
+    lines += ["", ctx.figure(plots.degradation_curves(runs), "degradation_curves", t["degradation"])]
+    return "\n".join(lines)
+
+
+def _mean_std_pct(mean: float, std: float) -> str:
+    return f"{100 * mean:.2f}% ± {100 * std:.2f}" if std == std else f"{100 * mean:.2f}%"
+
+
+def _mean_std(mean: float, std: float) -> str:
+    return f"{mean:.4f} ± {std:.4f}" if std == std else f"{mean:.4f}"
+
+
 DEFAULT_SECTIONS: tuple[Section, ...] = (header_section, data_section, hyperparameter_section, results_section,
-                                         curves_section, confusion_section, per_class_section, extra_runs_section,
+                                         seeds_section, curves_section, confusion_section, per_class_section,
+                                         gradient_flow_section, degradation_section, extra_runs_section,
                                          analysis_section)
-"""The report's sections in order; ``write_report(extra_sections=...)`` inserts more before the analysis."""
+"""The report's sections in order; ``write_report(extra_sections=...)`` inserts more before the analysis.
+Sections with nothing to show (no seed runs, no gradient norms, no degradation runs) leave no trace."""
 
 
 # --- tables and facts, usable on their own (e.g. in the comparison notebook) ---------------------------------

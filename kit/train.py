@@ -9,6 +9,7 @@ write the run files. Everything the report shows later is read back from those f
     run_dir/metrics.json    model, parameters, device, precision, progress, best and last epoch
     run_dir/last.pt         everything needed to resume (model, optimizer, scheduler, scaler, RNG states, ...)
     run_dir/best.pt         the weights of the epoch with the best val accuracy
+    run_dir/gradient_norms.csv  step,epoch,block,grad_norm every config.grad_norm_every steps (kit.diagnostics)
     run_dir/predictions.csv val predictions of best.pt, written when the run finishes (kit.metrics)
 
 Every file is written atomically (a temporary file, then ``os.replace``), so a Colab disconnect in the middle
@@ -38,6 +39,7 @@ from torch import Tensor, nn
 from tqdm.auto import tqdm
 
 from kit.config import Config
+from kit.diagnostics import GRADIENT_NORMS_FILE, GradientNormRecorder, gradient_frame
 from kit.env import autocast_dtype, default_device
 from kit.models import build_model, count_parameters
 
@@ -45,7 +47,7 @@ if TYPE_CHECKING:  # the contract only; importing kit.data would pull in the who
     from kit.data.batches import Batches
 
 HISTORY_COLUMNS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds", "images_per_s")
-RUN_FILES = ("config.json", "history.csv", "metrics.json", "last.pt", "best.pt")
+RUN_FILES = ("config.json", "history.csv", "metrics.json", "last.pt", "best.pt", GRADIENT_NORMS_FILE)
 LIVE_EVERY = 10
 """Steps between two progress-bar updates: each update waits for the GPU, so not after every step."""
 
@@ -196,6 +198,7 @@ def fit(
     scheduler = make_scheduler(optimizer, config, steps_per_epoch)
     scaler = torch.amp.GradScaler(device.type, enabled=dtype == torch.float16)  # fp16 needs loss scaling
     criterion = nn.CrossEntropyLoss(label_smoothing=config.label_smoothing)
+    recorder = GradientNormRecorder(model, config.grad_norm_every) if config.grad_norm_every else None
     info = {"model": config.model, "parameters": count_parameters(model), "device": _device_name(device),
             "precision": precision_name(dtype), "epochs_planned": config.epochs, "classes": list(data.classes)}
 
@@ -204,6 +207,7 @@ def fit(
         atomic_write_text(run_dir / "config.json", config.to_json())
         set_seed(config.seed)
         history: list[dict[str, Any]] = []
+        gradient_norms: list[dict[str, Any]] = []
     else:
         model.load_state_dict(checkpoint["model"])
         optimizer.load_state_dict(checkpoint["optimizer"])
@@ -212,6 +216,8 @@ def fit(
             scaler.load_state_dict(checkpoint["scaler"])
         _set_rng_state(checkpoint["rng"])
         history = _history_frame(checkpoint["history"]).to_dict("records")
+        # From last.pt, not the csv: exactly the recorded steps up to the checkpointed epoch, none past it.
+        gradient_norms = gradient_frame(checkpoint.get("gradient_norms")).to_dict("records")
         if progress:
             tqdm.write(f"Resuming {run_dir} after epoch {len(history)} of {config.epochs}.")
 
@@ -227,7 +233,7 @@ def fit(
             try:
                 train_loss, train_acc, lr, images_per_s = _train_one_epoch(
                     train_model, bar, steps_per_epoch, optimizer, scheduler, scaler, criterion, dtype, channels_last,
-                    config, epoch)
+                    config, epoch, recorder)
                 val_loss, val_acc = _evaluate(train_model, data.eval_batches("val"), criterion, dtype, channels_last)
             except OutOfMemoryError:
                 failed_in_epoch = epoch
@@ -239,6 +245,8 @@ def fit(
                 raise BatchSizeTooLarge(_out_of_memory_message(model, optimizer, config, device, dtype, channels_last,
                                                                len(data.classes))) from None
 
+            if recorder is not None:
+                gradient_norms += recorder.rows()
             history.append({"epoch": epoch, "train_loss": train_loss, "train_acc": train_acc, "val_loss": val_loss,
                             "val_acc": val_acc, "lr": lr, "seconds": time.perf_counter() - started,
                             "images_per_s": images_per_s})
@@ -246,7 +254,7 @@ def fit(
             finished = epoch == config.epochs or stopped_early
             is_best = val_acc > max((row["val_acc"] for row in history[:-1]), default=-1.0)
             saver.submit(_epoch_files(run_dir, model, optimizer, scheduler, scaler, config, history, info,
-                                      is_best, finished, stopped_early))
+                                      is_best, finished, stopped_early, gradient_norms if recorder else None))
             if progress:
                 tqdm.write(_summary_line(history[-1], config.epochs, is_best, stopped_early))
             if on_epoch_end is not None:
@@ -267,8 +275,13 @@ def fit(
     return _history_frame(history)
 
 
-def _train_one_epoch(model, batches, steps, optimizer, scheduler, scaler, criterion, dtype, channels_last, config, epoch):
-    """One pass over the training batches; returns (mean loss, accuracy, last lr, images per second)."""
+def _train_one_epoch(model, batches, steps, optimizer, scheduler, scaler, criterion, dtype, channels_last, config, epoch,
+                     recorder=None):
+    """One pass over the training batches; returns (mean loss, accuracy, last lr, images per second).
+
+    ``recorder`` (a ``kit.diagnostics.GradientNormRecorder``) sees the gradients of its steps after ``backward``
+    and before the update.
+    """
     model.train()
     device = next(model.parameters()).device
     loss_sum = torch.zeros((), device=device)
@@ -287,6 +300,12 @@ def _train_one_epoch(model, batches, steps, optimizer, scheduler, scaler, criter
             loss = criterion(logits, labels)
         optimizer.zero_grad(set_to_none=True)
         scaler.scale(loss).backward()
+        global_step = (epoch - 1) * steps + step
+        if recorder is not None and recorder.due(global_step):
+            # fp16: unscale first so the true gradient is recorded; scaler.step then does not unscale again,
+            # so the update is the same as without recording (and a no-op without loss scaling).
+            scaler.unscale_(optimizer)
+            recorder.record(global_step, epoch)
         scaler.step(optimizer)
         scaler.update()
         lr = optimizer.param_groups[0]["lr"]
@@ -399,7 +418,7 @@ def _open_run(run_dir: Path, config: Config) -> dict[str, Any] | None:
     if not (run_dir / "last.pt").exists():
         return None  # stopped during its first epoch: nothing to resume, start afresh
     checkpoint = load_checkpoint(run_dir / "last.pt")
-    if checkpoint["config"] != config.to_dict():
+    if Config.from_dict(checkpoint["config"]) != config:  # via Config: a field added since has its default
         raise ConfigMismatchError(f"{run_dir / 'last.pt'} was written with another config than config.json; "
                                   "the folder was edited by hand. Delete it to start over.")
     return checkpoint
@@ -417,7 +436,7 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
 
 
 def _epoch_files(run_dir, model, optimizer, scheduler, scaler, config, history, info, is_best, finished,
-                 stopped_early) -> list[tuple[Path, Any]]:
+                 stopped_early, gradient_norms=None) -> list[tuple[Path, Any]]:
     """The files of one epoch, in write order, as CPU snapshots (training goes on while they are written).
 
     best.pt goes first and metrics.json last, so after a crash at any point the folder describes an epoch whose
@@ -430,12 +449,16 @@ def _epoch_files(run_dir, model, optimizer, scheduler, scaler, config, history, 
         "history": _history_frame(history).to_dict("list"), "config": config.to_dict(),
         "classes": info["classes"], "finished": finished, "stopped_early": stopped_early,
     }
+    if gradient_norms is not None:
+        last["gradient_norms"] = gradient_frame(gradient_norms).to_dict("list")
     files: list[tuple[Path, Any]] = []
     if is_best:
         files.append((run_dir / "best.pt", {"epoch": last["epoch"], "model": weights, "config": last["config"],
                                             "classes": info["classes"], "metrics": dict(history[-1])}))
     files.append((run_dir / "last.pt", last))
     files.append((run_dir / "history.csv", _history_frame(history).to_csv(index=False)))
+    if gradient_norms is not None:
+        files.append((run_dir / GRADIENT_NORMS_FILE, gradient_frame(gradient_norms).to_csv(index=False)))
     files.append((run_dir / "metrics.json", json.dumps(_metrics(history, info, finished, stopped_early), indent=2) + "\n"))
     return files
 

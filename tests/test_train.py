@@ -56,7 +56,8 @@ def test_loss_falls_on_learnable_data(reference):
 def test_run_files_hold_what_the_history_says(reference):
     run_dir, model, history = reference
     assert {p.name for p in run_dir.iterdir()} == {"config.json", "history.csv", "metrics.json", "last.pt",
-                                                   "best.pt", "predictions.csv"}  # no temporary files left
+                                                   "best.pt", "predictions.csv",
+                                                   "gradient_norms.csv"}  # no temporary files left
     assert Config.from_json(run_dir / "config.json") == CONFIG
     pd.testing.assert_frame_equal(pd.read_csv(run_dir / "history.csv"), history)
     run = load_run(run_dir)

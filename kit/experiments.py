@@ -1,0 +1,389 @@
+"""Evidence beyond one run: the same Config over several seeds, and the degradation experiment.
+
+One run of Plain-34 and one of ResNet-34 differ by the architecture *and* by the luck of one initialisation and
+one data order. ``run_seeds`` trains a Config once per seed (runs ``<name>-seed<N>``), ``seed_summary`` gives
+mean, standard deviation and every seed's value, and ``paired_difference`` compares two architectures seed by
+seed ("ResNet-34 - Plain-34, val acc: +x.x +- y.y points over 3 seeds").
+
+``degradation_runs`` trains Plain-18, Plain-34, ResNet-18 and ResNet-34 with one Config, the experiment of He
+et al. (2016, "Deep Residual Learning for Image Recognition", Sec. 4.1, Fig. 4 and Table 2): a deeper plain net
+ends with a *higher training* error than the shallower one (degradation), a deeper ResNet with a lower one.
+``degradation_table`` puts our numbers beside the paper's ImageNet top-1 errors.
+
+Everything that trains reuses finished runs (a finished run folder with the same Config is not trained again)
+and resumes interrupted ones; everything that summarises reads only run folders.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from kit.runs import RunNotFoundError, RunResult, differing_hyperparameters, display_name, load_run
+
+if TYPE_CHECKING:
+    import torch
+
+    from kit.config import Config
+    from kit.data.batches import Batches
+
+METRICS = ("train_loss", "train_acc", "val_loss", "val_acc")
+POINTS = ("best", "last")
+SEEDS = (0, 1, 2)
+"""Default seeds: three runs per architecture are the fewest that give a spread."""
+_NOT_RESULTS = ("seed", "grad_norm_every")
+"""Config fields that may differ between runs being averaged or compared: the seed, and what is only measured."""
+
+DEGRADATION_MODELS = ("plain18", "plain34", "resnet18", "resnet34")
+PAPER_TOP1_ERROR = {"plain18": 27.94, "plain34": 28.54, "resnet18": 27.88, "resnet34": 25.03}
+"""He et al. (2016), Table 2: top-1 error (%) on the ImageNet validation set, 10-crop testing."""
+PAPER_SOURCE = "He et al. (2016), Table 2: ImageNet val top-1 error (%), 10-crop testing"
+
+
+# ---- training, reusing what exists ---------------------------------------------------------------------------
+
+def train_or_reuse(config: Config, workspace: str | Path, name: str, data: Batches | Callable[[Config], Batches], *,
+                   device: str | torch.device | None = None, progress: bool = True) -> Path:
+    """Train ``config`` into run ``name`` of ``workspace``, unless that run has already finished.
+
+    A finished run with the same Config (and its predictions.csv) is reused without building the data or the
+    model; an interrupted one is resumed by ``kit.train.fit``; a run of the same name with a different Config is
+    an error that names the fields, so nothing is overwritten. ``data`` is a ``Batches`` or a function
+    ``Config -> Batches`` (called only when training is needed).
+    """
+    from kit.config import Config as ConfigClass
+    from kit.train import ConfigMismatchError, build_model_for, fit, run_dir_for
+
+    run_dir = run_dir_for(workspace, name)
+    if (run_dir / "config.json").is_file():
+        saved = ConfigClass.from_json(run_dir / "config.json")
+        changed = saved.differences(config)
+        if changed:
+            listed = ", ".join(f"{field} {old!r} -> {new!r}" for field, (old, new) in changed.items())
+            raise ConfigMismatchError(
+                f"Run '{name}' in {run_dir} was trained with another Config ({listed}). Give this experiment "
+                "other run names (the name=/suffix= argument) or delete that folder to train it again.")
+        if _is_finished(run_dir):
+            return run_dir
+    batches = data(config) if callable(data) and not hasattr(data, "train_batches") else data
+    model = build_model_for(config, len(batches.classes))
+    fit(model, batches, config, run_dir, device=device, progress=progress)
+    return run_dir
+
+
+def _is_finished(run_dir: Path) -> bool:
+    metrics_file = run_dir / "metrics.json"
+    if not metrics_file.is_file() or not (run_dir / "predictions.csv").is_file():
+        return False
+    return bool(json.loads(metrics_file.read_text(encoding="utf-8")).get("finished", False))
+
+
+def batches_factory(source: Any = None, **options: Any) -> Callable[[Config], Batches]:
+    """A ``Config -> Batches`` function for ``run_seeds``: ``kit.data.make_batches(source, ...)`` with the
+    config's image size, batch size and seed (the seed orders and augments the training data)."""
+
+    def make(config: Config) -> Batches:
+        from kit.data import make_batches
+
+        return make_batches(source, image_size=config.image_size, batch_size=config.batch_size, seed=config.seed,
+                            **options)
+
+    return make
+
+
+# ---- repeated seeds ----------------------------------------------------------------------------------------
+
+def seed_run_name(name: str, seed: int) -> str:
+    """``resnet34``, 1 -> ``resnet34-seed1``."""
+    return f"{name}-seed{seed}"
+
+
+def run_seeds(config: Config, seeds: Iterable[int], workspace: str | Path,
+              data_factory: Callable[[Config], Batches], *, name: str | None = None,
+              device: str | torch.device | None = None, progress: bool = True) -> list[Path]:
+    """Train ``config`` once per seed (``config.replace(seed=s)``) into runs ``<name>-seed<s>``; return their
+    folders in the order of ``seeds``.
+
+    ``name`` defaults to ``config.model``. ``data_factory(config)`` builds the batches of each seed's config
+    (the seed also orders the training data): ``batches_factory(prepared)`` does this with
+    ``kit.data.make_batches``. Finished runs are reused and interrupted ones resumed, so calling this again
+    after a disconnect continues where it stopped. The run ``<name>`` itself (e.g. ``resnet34`` from its own
+    notebook) counts as the seed it was trained with when its Config is that seed's Config, instead of being
+    trained a second time.
+    """
+    from kit.config import Config as ConfigClass
+    from kit.train import run_dir_for
+
+    seeds = _seed_list(seeds)
+    name = name or config.model
+    folders = []
+    for seed in seeds:
+        seed_config = config.replace(seed=seed)
+        own = run_dir_for(workspace, seed_run_name(name, seed))
+        base = run_dir_for(workspace, name)
+        use_base = (not own.exists() and (base / "config.json").is_file()
+                    and ConfigClass.from_json(base / "config.json") == seed_config)
+        run_name = name if use_base else seed_run_name(name, seed)
+        folders.append(train_or_reuse(seed_config, workspace, run_name, data_factory, device=device,
+                                      progress=progress))
+    return folders
+
+
+def seed_runs(workspace: str | Path, name: str) -> dict[int, RunResult]:
+    """The runs of ``name`` over seeds: every ``<name>-seed<N>`` in ``<workspace>/runs``, plus ``<name>`` itself
+    for its seed when no ``-seed`` run has that seed and its Config matches theirs. Sorted by seed; empty when
+    there is no ``-seed`` run.
+
+    Raises ``ValueError`` when a run's folder name and its config disagree on the seed, or when the runs'
+    Configs differ in anything but the seed (their numbers could not be averaged).
+    """
+    runs_dir = Path(workspace).expanduser() / "runs"
+    pattern = re.compile(rf"{re.escape(name)}-seed(\d+)")
+    found: dict[int, RunResult] = {}
+    for folder in sorted(runs_dir.glob(f"{name}-seed*")) if runs_dir.is_dir() else []:
+        match = pattern.fullmatch(folder.name)
+        if not match or not (folder / "metrics.json").is_file():
+            continue
+        run = load_run(folder)
+        seed = int(match.group(1))
+        if int(run.config.get("seed", -1)) != seed:
+            raise ValueError(f"{folder}: the folder says seed {seed} but config.json says {run.config.get('seed')}.")
+        found[seed] = run
+    if not found:
+        return {}
+    base = runs_dir / name
+    if (base / "metrics.json").is_file():
+        run = load_run(base)
+        seed = int(run.config.get("seed", -1))
+        if seed not in found and not differing_hyperparameters([run, *found.values()], ignore=_NOT_RESULTS):
+            found[seed] = run
+    runs = dict(sorted(found.items()))
+    differing = differing_hyperparameters(list(runs.values()), ignore=_NOT_RESULTS)
+    if differing:
+        raise ValueError(f"The seed runs of {name} differ in {', '.join(differing)}, not only in the seed: their "
+                         "numbers cannot be averaged. Train them with one Config (run_seeds does).")
+    return runs
+
+
+def seed_table(workspace: str | Path, names: Sequence[str], seeds: Iterable[int] | None = None,
+               point: str = "best") -> pd.DataFrame:
+    """One row per (name, seed): ``name``, ``label``, ``seed``, ``run`` (folder name), ``finished``, ``epoch``
+    and the four metrics at ``point`` (``best``: the epoch of highest val acc; ``last``: the final epoch), from
+    each run's metrics.json. ``seeds``: only these (all found when None)."""
+    _check_point(point)
+    wanted = None if seeds is None else set(_seed_list(seeds))
+    rows = []
+    for name in names:
+        for seed, run in seed_runs(workspace, name).items():
+            if wanted is not None and seed not in wanted:
+                continue
+            values = run.metrics[point]
+            rows.append({"name": name, "label": display_name(name), "seed": seed, "run": run.name,
+                         "finished": run.finished, "epoch": int(values["epoch"]),
+                         **{metric: float(values[metric]) for metric in METRICS}})
+    return pd.DataFrame(rows, columns=["name", "label", "seed", "run", "finished", "epoch", *METRICS])
+
+
+def seed_summary(workspace: str | Path, names: Sequence[str], seeds: Iterable[int] | None = None,
+                 point: str = "best") -> pd.DataFrame:
+    """Mean, standard deviation and every seed's value of each metric, one row per name.
+
+    Only finished runs are averaged; unfinished ones are listed in ``unfinished``. The standard deviation is the
+    sample one (n - 1), ``nan`` for a single seed. Columns: ``name``, ``label``, ``n``, ``seeds``,
+    ``unfinished``, then per metric ``<metric>_mean``, ``<metric>_std`` and ``<metric>_per_seed`` (a tuple in
+    seed order). Accuracies are fractions (0..1).
+    """
+    table = seed_table(workspace, names, seeds, point)
+    rows = []
+    for name in names:
+        own = table[table["name"] == name]
+        if own.empty:
+            continue
+        done = own[own["finished"]]
+        row: dict[str, Any] = {"name": name, "label": display_name(name), "n": len(done),
+                               "seeds": tuple(int(s) for s in done["seed"]),
+                               "unfinished": tuple(int(s) for s in own.loc[~own["finished"], "seed"])}
+        for metric in METRICS:
+            values = done[metric].to_numpy(dtype=float)
+            row[f"{metric}_mean"] = float(values.mean()) if len(values) else math.nan
+            row[f"{metric}_std"] = float(values.std(ddof=1)) if len(values) > 1 else math.nan
+            row[f"{metric}_per_seed"] = tuple(float(v) for v in values)
+        rows.append(row)
+    columns = ["name", "label", "n", "seeds", "unfinished"] + [f"{m}_{s}" for m in METRICS
+                                                             for s in ("mean", "std", "per_seed")]
+    return pd.DataFrame(rows, columns=columns)
+
+
+@dataclass(frozen=True)
+class PairedDifference:
+    """``other - reference`` of one metric, seed by seed, over the seeds both have finished."""
+
+    reference: str
+    other: str
+    metric: str
+    point: str
+    seeds: tuple[int, ...]
+    differences: tuple[float, ...]
+    differing_config: tuple[str, ...] = ()
+    """Config fields (besides model and seed) in which the two sides differ: empty for a fair comparison."""
+
+    @property
+    def n(self) -> int:
+        return len(self.differences)
+
+    @property
+    def mean(self) -> float:
+        return float(np.mean(self.differences))
+
+    @property
+    def std(self) -> float:
+        """Sample standard deviation (n - 1) of the per-seed differences; ``nan`` for one seed."""
+        return float(np.std(self.differences, ddof=1)) if self.n > 1 else math.nan
+
+    @property
+    def in_points(self) -> bool:
+        """Accuracies are shown in percentage points, losses as they are."""
+        return self.metric.endswith("_acc")
+
+    def format_value(self, value: float) -> str:
+        if math.isnan(value):
+            return "nan"
+        return f"{100 * value:+.1f}" if self.in_points else f"{value:+.4f}"
+
+    def __str__(self) -> str:
+        metric = self.metric.replace("_", " ")
+        spread = (f" ± {self.format_value(self.std).lstrip('+')}" if self.n > 1 else "")
+        unit = " points" if self.in_points else ""
+        seeds = f"{self.n} seed{'s' if self.n != 1 else ''}"
+        return (f"{display_name(self.other)} − {display_name(self.reference)}, {metric} ({self.point} epoch): "
+                f"{self.format_value(self.mean)}{spread}{unit} over {seeds}")
+
+
+def paired_difference(workspace: str | Path, reference: str = "plain34", other: str = "resnet34",
+                      metric: str = "val_acc", point: str = "best",
+                      seeds: Iterable[int] | None = None) -> PairedDifference:
+    """``other - reference`` in ``metric`` at ``point``, paired by seed (same seed = same data order), over the
+    seeds both have finished. ``str()`` of the result reads e.g. "ResNet-34 − Plain-34, val acc (best epoch):
+    +2.3 ± 1.1 points over 3 seeds"; the ± is the sample standard deviation of the per-seed differences."""
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {', '.join(METRICS)}, got {metric!r}")
+    table = seed_table(workspace, [reference, other], seeds, point)
+    table = table[table["finished"]]
+    by_name = {name: own.set_index("seed")[metric] for name, own in table.groupby("name")}
+    for name in (reference, other):
+        if name not in by_name:
+            raise RunNotFoundError(f"No finished seed runs of {name} in {Path(workspace) / 'runs'}: train them with "
+                                   f"kit.experiments.run_seeds(config.replace(model='{name}'), ...).")
+    common = sorted(set(by_name[reference].index) & set(by_name[other].index))
+    if not common:
+        raise ValueError(f"{reference} has seeds {sorted(by_name[reference].index)} and {other} has "
+                         f"{sorted(by_name[other].index)}: no seed in common to pair.")
+    a, b = seed_runs(workspace, reference), seed_runs(workspace, other)
+    differing = differing_hyperparameters([a[common[0]], b[common[0]]], ignore=("model", *_NOT_RESULTS))
+    return PairedDifference(reference=reference, other=other, metric=metric, point=point, seeds=tuple(common),
+                            differences=tuple(float(by_name[other][s] - by_name[reference][s]) for s in common),
+                            differing_config=tuple(differing))
+
+
+def _seed_list(seeds: Iterable[int]) -> list[int]:
+    seeds = list(seeds)
+    bad = [s for s in seeds if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0]
+    if bad or not seeds:
+        raise ValueError(f"seeds must be a non-empty list of whole numbers >= 0, got {seeds!r}")
+    if len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds must not repeat, got {seeds!r}")
+    return [int(s) for s in seeds]
+
+
+def _check_point(point: str) -> None:
+    if point not in POINTS:
+        raise ValueError(f"point must be 'best' (epoch of highest val acc) or 'last', got {point!r}")
+
+
+# ---- the degradation experiment -------------------------------------------------------------------------------
+
+def degradation_run_names(suffix: str = "") -> dict[str, str]:
+    """Model -> run name of the degradation experiment: the model's own name plus ``suffix``.
+
+    With ``suffix=""`` the runs ``plain34`` and ``resnet34`` of notebooks 02/03 are part of it (and reused when
+    their Config is the experiment's)."""
+    return {model: f"{model}{suffix}" for model in DEGRADATION_MODELS}
+
+
+def degradation_runs(config: Config, workspace: str | Path, data: Batches | Callable[[Config], Batches], *,
+                     suffix: str = "", device: str | torch.device | None = None,
+                     progress: bool = True) -> dict[str, Path]:
+    """Train Plain-18, Plain-34, ResNet-18 and ResNet-34 with one Config (``config.replace(model=...)``) into runs
+    ``<model><suffix>``; return model -> run folder.
+
+    Finished runs with that Config are reused (with ``suffix=""``, the Plain-34 and ResNet-34 runs of notebooks
+    02/03 when they used the same Config), interrupted ones resumed; a run of that name with another Config is
+    an error: choose a ``suffix`` such as ``"-10ep"`` for a different Config.
+    """
+    return {model: train_or_reuse(config.replace(model=model), workspace, name, data, device=device,
+                                  progress=progress)
+            for model, name in degradation_run_names(suffix).items()}
+
+
+def has_degradation_runs(workspace: str | Path, suffix: str = "") -> bool:
+    """Whether all four runs of the degradation experiment have at least one finished epoch."""
+    runs_dir = Path(workspace).expanduser() / "runs"
+    return all((runs_dir / name / "metrics.json").is_file() for name in degradation_run_names(suffix).values())
+
+
+def load_degradation_runs(workspace: str | Path, suffix: str = "") -> list[RunResult]:
+    """The four runs, in ``DEGRADATION_MODELS`` order. A missing run raises ``RunNotFoundError``; runs whose
+    Configs differ in anything but the model raise ``ValueError`` (the experiment needs one Config)."""
+    runs = [load_run(name, workspace) for name in degradation_run_names(suffix).values()]
+    for run, model in zip(runs, DEGRADATION_MODELS):
+        if run.config.get("model") != model:
+            raise ValueError(f"Run '{run.name}' is a {run.config.get('model')}, not a {model}.")
+    differing = differing_hyperparameters(runs, ignore=("model", "grad_norm_every"))
+    if differing:
+        raise ValueError(f"The degradation runs differ in {', '.join(differing)}: the experiment compares depths "
+                         "under one Config. Train them with kit.experiments.degradation_runs(config, ...).")
+    return runs
+
+
+def degradation_table(workspace: str | Path, suffix: str = "", point: str = "last") -> pd.DataFrame:
+    """Our four runs beside He et al. (2016), Table 2, one row per model.
+
+    Columns: ``model``, ``label``, ``family`` (plain/resnet), ``layers``, ``epoch``, ``train_loss``,
+    ``train_acc``, ``val_loss``, ``val_acc`` (at ``point``: ``last`` = the final epoch, as the paper reports
+    final errors; ``best`` = highest val acc), ``val_error`` (%, 100 - val acc, the paper's unit),
+    ``paper_top1_error`` (%, ImageNet val, 10-crop) and ``finished``. Our numbers come from each run's
+    metrics.json; the paper's are on ImageNet (1000 classes, 1.28M images), so compare the *pattern* (does 34
+    beat 18 within a family?), not the values.
+    """
+    _check_point(point)
+    rows = []
+    for run, model in zip(load_degradation_runs(workspace, suffix), DEGRADATION_MODELS):
+        values = run.metrics[point]
+        rows.append({"model": model, "label": display_name(model), "family": re.sub(r"\d+", "", model),
+                     "layers": int(re.sub(r"\D", "", model)), "epoch": int(values["epoch"]),
+                     **{metric: float(values[metric]) for metric in METRICS},
+                     "val_error": 100.0 * (1.0 - float(values["val_acc"])),
+                     "paper_top1_error": PAPER_TOP1_ERROR[model], "finished": run.finished})
+    return pd.DataFrame(rows)
+
+
+def depth_effect(table: pd.DataFrame) -> pd.DataFrame:
+    """34 layers minus 18 layers within each family, from a ``degradation_table``: ``train_loss``, ``train_acc``,
+    ``val_acc`` (fractions) and ``paper_top1_error`` (points). Degradation is a positive train-loss difference
+    in the plain family (the deeper plain net fits its training data worse)."""
+    rows = []
+    for family, own in table.groupby("family", sort=False):
+        by_layers = own.set_index("layers")
+        if not {18, 34} <= set(by_layers.index):
+            continue
+        deep, shallow = by_layers.loc[34], by_layers.loc[18]
+        rows.append({"family": family, **{k: float(deep[k] - shallow[k])
+                                          for k in ("train_loss", "train_acc", "val_acc", "paper_top1_error")}})
+    return pd.DataFrame(rows, columns=["family", "train_loss", "train_acc", "val_acc", "paper_top1_error"])

@@ -1,0 +1,204 @@
+"""kit.diagnostics: per-block gradient norms recorded by fit, measured at initialisation, plotted and reported
+(plain18/resnet18 at 32 px on tiny in-memory batches, CPU)."""
+
+import json
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from kit import plots
+from kit.config import Config
+from kit.diagnostics import (GRADIENT_COLUMNS, GradientNormRecorder, block_order, compare_gradient_norms_at_init,
+                             default_epochs, gradient_flow_table, gradient_norms_at_init, parameter_groups,
+                             read_gradient_norms, recorded_epochs)
+from kit.models import build_model, count_parameters
+from kit.report import write_report
+from kit.runs import RunNotFoundError, load_run
+from kit.train import build_model_for, fit, load_checkpoint
+from run_factory import write_workspace
+from tiny_batches import TinyBatches
+
+CONFIG = Config(model="plain18", epochs=3, batch_size=8, image_size=32, lr=2e-3, warmup_epochs=0, grad_norm_every=3)
+STEPS = TinyBatches().train_steps()  # 40 images, batch 8: 5 steps per epoch
+BLOCKS = ["conv1", "conv2_x.1", "conv2_x.2", "conv3_x.1", "conv3_x.2", "conv4_x.1", "conv4_x.2", "conv5_x.1",
+          "conv5_x.2", "fc"]
+
+
+def _train(run_dir, config=CONFIG, data=None):
+    data = data or TinyBatches(batch_size=config.batch_size, image_size=config.image_size)
+    model = build_model_for(config, len(data.classes))
+    return model, fit(model, data, config, run_dir, progress=False)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """Uninterrupted plain18 and resnet18 runs of CONFIG: the references."""
+    root = tmp_path_factory.mktemp("runs")
+    for model in ("plain18", "resnet18"):
+        _train(root / "runs" / model, CONFIG.replace(model=model))
+    return root
+
+
+def test_norms_are_recorded_every_n_steps_from_step_one(runs):
+    run_dir = runs / "runs" / "plain18"
+    norms = read_gradient_norms(run_dir)
+    assert list(norms.columns) == list(GRADIENT_COLUMNS)
+    expected_steps = list(range(1, 3 * STEPS + 1, 3))  # 1, 4, 7, 10, 13 over 15 steps
+    assert sorted(norms["step"].unique()) == expected_steps
+    for step, own in norms.groupby("step"):
+        assert own["block"].tolist() == BLOCKS  # every block, in network order
+        assert (own["epoch"] == (step - 1) // STEPS + 1).all()
+    assert np.isfinite(norms["grad_norm"]).all() and (norms["grad_norm"] > 0).all()
+    # last.pt holds the same rows, so a resumed run continues from exactly these
+    saved = pd.DataFrame(load_checkpoint(run_dir / "last.pt")["gradient_norms"])
+    pd.testing.assert_frame_equal(saved, norms)
+
+
+def test_step_one_is_the_gradient_at_initialisation(runs):
+    data = TinyBatches()
+    model = build_model_for(CONFIG, 5)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    state = torch.get_rng_state()
+    at_init = gradient_norms_at_init(model, data, label_smoothing=CONFIG.label_smoothing)
+    assert torch.equal(torch.get_rng_state(), state)  # the caller's random stream is untouched
+    for name, tensor in model.state_dict().items():  # weights and BN running statistics too
+        assert torch.equal(tensor, before[name]), name
+    assert all(p.grad is None for p in model.parameters())
+
+    recorded = read_gradient_norms(runs / "runs" / "plain18")
+    step_one = recorded[recorded["step"] == 1]
+    assert at_init["block"].tolist() == step_one["block"].tolist()
+    np.testing.assert_allclose(at_init["grad_norm"], step_one["grad_norm"], rtol=1e-5)
+
+
+def test_recorded_norms_are_the_parameters_gradients():
+    model = build_model("resnet18", 5, preact=True, se=True)  # a kit net with a final_norm group
+    groups = parameter_groups(model)
+    assert list(groups)[:2] == ["conv1", "conv2_x.1"] and list(groups)[-2:] == ["final_norm", "fc"]
+    assert sum(p.numel() for ps in groups.values() for p in ps) == count_parameters(model)  # each exactly once
+    images, labels = TinyBatches().eval_batches("val").__next__()
+    torch.nn.functional.cross_entropy(model(images), labels).backward()
+    recorder = GradientNormRecorder(model, every=2)
+    assert [recorder.due(step) for step in (1, 2, 3, 4, 5)] == [True, False, True, False, True]
+    recorder.record(step=1, epoch=1)
+    rows = pd.DataFrame(recorder.rows())
+    assert recorder.rows() == []  # rows are handed over once
+    block = model.layer3[1]
+    expected = torch.cat([p.grad.flatten() for p in block.parameters()]).norm().item()
+    assert rows.set_index("block").loc["conv4_x.2", "grad_norm"] == pytest.approx(expected, rel=1e-4)  # fp32 sums
+
+
+def test_at_init_plain_and_residual_nets_share_their_block_names():
+    data = TinyBatches()
+    table = compare_gradient_norms_at_init(["plain18", "resnet18"], data, CONFIG, device="cpu")
+    assert list(table.columns) == ["model", "block", "grad_norm"]
+    for model in ("plain18", "resnet18"):
+        assert table.loc[table["model"] == model, "block"].tolist() == BLOCKS
+    assert (table["grad_norm"] > 0).all()
+    plain, residual = (table[table["model"] == m].set_index("block")["grad_norm"] for m in ("plain18", "resnet18"))
+    assert not np.allclose(plain, residual)  # the shortcuts change the backward pass
+    figure = plots.gradient_flow_at_init(table)
+    assert figure.axes[0].get_yscale() == "log" and len(figure.axes[0].lines) == 2
+
+
+def test_resume_with_recording_gives_the_uninterrupted_files(runs, tmp_path):
+    reference = runs / "runs" / "plain18"
+    run_dir = tmp_path / "run"
+    with pytest.raises(KeyboardInterrupt):  # Ctrl-C in the middle of epoch 2
+        _train(run_dir, data=TinyBatches(interrupt_at=(2, 3)))
+    partial = read_gradient_norms(run_dir)
+    assert partial["epoch"].max() == 1
+    # rows past the checkpoint (as a crash between two file writes could leave) must not survive the resume
+    extra = partial.assign(step=partial["step"] + 100, epoch=2)
+    pd.concat([partial, extra]).to_csv(run_dir / "gradient_norms.csv", index=False)
+
+    _, history = _train(run_dir)
+    for name in ("gradient_norms.csv", "history.csv"):
+        resumed, uninterrupted = pd.read_csv(run_dir / name), pd.read_csv(reference / name)
+        if name == "history.csv":
+            resumed, uninterrupted = (f.drop(columns=["seconds", "images_per_s"]) for f in (resumed, uninterrupted))
+        pd.testing.assert_frame_equal(resumed, uninterrupted)
+
+
+def test_loss_scaling_records_the_unscaled_gradient_and_trains_the_same(runs, tmp_path, monkeypatch):
+    """fp16 runs scale the loss; emulate that on the CPU with a GradScaler whose scale is a power of two."""
+    real_scaler = torch.amp.GradScaler
+    monkeypatch.setattr(torch.amp, "GradScaler", lambda device, enabled=True: real_scaler(device, init_scale=2.0**10))
+    _train(tmp_path / "scaled")
+    reference = runs / "runs" / "plain18"
+    pd.testing.assert_frame_equal(read_gradient_norms(tmp_path / "scaled"), read_gradient_norms(reference))
+    assert load_checkpoint(tmp_path / "scaled" / "last.pt")["scaler"]["scale"] == 2.0**10
+
+
+def test_recording_off_writes_no_file(tmp_path):
+    config = CONFIG.replace(epochs=1, grad_norm_every=0)
+    _train(tmp_path / "run", config)
+    assert not (tmp_path / "run" / "gradient_norms.csv").exists()
+    assert "gradient_norms" not in load_checkpoint(tmp_path / "run" / "last.pt")
+    with pytest.raises(RunNotFoundError, match="grad_norm_every=0"):
+        read_gradient_norms(tmp_path / "run")
+
+
+def test_grad_norm_every_is_validated_and_old_configs_load(tmp_path):
+    assert Config().grad_norm_every == 10
+    with pytest.raises(ValueError, match="grad_norm_every must be a whole number >= 0"):
+        Config(grad_norm_every=-1)
+    old = CONFIG.to_dict()
+    del old["grad_norm_every"]  # a config.json written before the field existed
+    (tmp_path / "config.json").write_text(json.dumps(old))
+    assert Config.from_json(tmp_path / "config.json").grad_norm_every == 10
+
+
+def test_gradient_flow_figure_and_table_come_from_the_files(runs):
+    loaded = [load_run(runs / "runs" / m) for m in ("plain18", "resnet18")]
+    figure = plots.gradient_flow(loaded)
+    assert len(figure.axes) == 4  # initialisation + epochs 1, 2, 3
+    assert all(ax.get_yscale() == "log" and len(ax.lines) == 2 for ax in figure.axes)
+    table = gradient_flow_table(loaded, epochs=[3])
+    assert table["point"].tolist() == ["init", "epoch 3", "init", "epoch 3"]
+    norms = read_gradient_norms(loaded[1].run_dir)
+    last = norms[norms["epoch"] == 3].groupby("block")["grad_norm"].median()
+    row = table[(table["run"] == "ResNet-18") & (table["point"] == "epoch 3")].iloc[0]
+    assert row["conv1"] == pytest.approx(last["conv1"]) and row["fc"] == pytest.approx(last["fc"])
+    assert row["stem_to_fc"] == pytest.approx(last["conv1"] / last["fc"])
+    blocks = last.drop(["conv1", "fc"])
+    assert (row["min_block"], row["max_block"]) == pytest.approx((blocks.min(), blocks.max()))
+    with pytest.raises(ValueError, match=r"epochs \[9\] have no recorded gradient norms.*recorded: \[1, 2, 3\]"):
+        plots.gradient_flow(loaded, epochs=[9])
+
+
+def test_default_epochs_are_recorded_ones():
+    """With fewer steps per epoch than grad_norm_every (a smoke run) some epochs record nothing."""
+    sparse = pd.DataFrame({"step": [1, 11, 21], "epoch": [1, 3, 5], "block": "fc", "grad_norm": 1.0})
+    dense = pd.DataFrame({"step": [1, 5, 9, 13, 17], "epoch": [1, 2, 3, 4, 5], "block": "fc", "grad_norm": 1.0})
+    assert recorded_epochs([sparse, dense]) == [1, 3, 5]
+    assert default_epochs([1, 3, 5, 6]) == [1, 3, 6] and default_epochs([2]) == [2] and default_epochs([]) == []
+
+
+def test_block_order_follows_the_network():
+    assert block_order(["fc", "conv3_x.1", "conv1", "conv2_x.10", "conv2_x.2", "final_norm"]) == \
+        ["conv1", "conv2_x.2", "conv2_x.10", "conv3_x.1", "final_norm", "fc"]
+
+
+def test_report_shows_gradient_flow_only_when_recorded(runs, tmp_path):
+    workspace = write_workspace(tmp_path / "ws")
+    without = write_report(workspace, out_dir=tmp_path / "a", language="en").read_text()
+    assert "## Gradient flow" not in without
+    for fake, real in (("plain34", "plain18"), ("resnet34", "resnet18")):  # borrow recorded norms
+        shutil.copy(runs / "runs" / real / "gradient_norms.csv", workspace / "runs" / fake / "gradient_norms.csv")
+    text = write_report(workspace, out_dir=tmp_path / "b", language="en").read_text()
+    assert "## Gradient flow" in text and (tmp_path / "b" / "images" / "gradient_flow.png").is_file()
+    stem = read_gradient_norms(workspace / "runs" / "plain34").query("step == 1").set_index("block")["grad_norm"]
+    row = next(line for line in text.splitlines() if line.startswith("| Plain-34") and "| init" in line)
+    assert [cell.strip() for cell in row.split("|")][3] == f"{stem['conv1']:.3g}"
