@@ -36,6 +36,7 @@ def training_curves(run: RunResult) -> Figure:
         ax.axvline(best_epoch, color="grey", linestyle=":", linewidth=1, label=f"best epoch ({best_epoch})")
         ax.set(xlabel="epoch", ylabel=f"{title.lower()}{' (%)' if metric == 'acc' else ''}", title=title)
         ax.grid(alpha=0.3)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend()
     fig.suptitle(run.label)
     return fig
@@ -60,6 +61,7 @@ def compare_curves(runs: Sequence[RunResult]) -> Figure:
     ax_acc.set(xlabel="epoch", ylabel="accuracy (%)", title="Accuracy")
     for ax in (ax_loss, ax_acc):
         ax.grid(alpha=0.3)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend(fontsize="small")
     return fig
 
