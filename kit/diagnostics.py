@@ -35,7 +35,7 @@ import pandas as pd
 import torch
 from torch import Tensor, nn
 
-from kit.runs import RunNotFoundError, RunResult, load_run
+from kit.runs import EXACT_FLOATS, RunNotFoundError, RunResult, load_run
 
 if TYPE_CHECKING:
     from kit.config import Config
@@ -46,7 +46,6 @@ GRADIENT_COLUMNS = ("step", "epoch", "block", "grad_norm")
 STAGES = {"layer1": "conv2_x", "layer2": "conv3_x", "layer3": "conv4_x", "layer4": "conv5_x"}
 """torchvision's stage modules and their names in Table 1 of He et al. (2016)."""
 STEM_MODULES = ("conv1", "bn1")
-_EXACT_FLOATS = {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
 
 
 # ---- which parameters belong to which block -----------------------------------------------------------------
@@ -233,7 +232,7 @@ def read_gradient_norms(run: str | Path | RunResult, workspace: str | Path | Non
     if path is None or not path.is_file():
         raise RunNotFoundError(f"Run '{run.name}' has no {GRADIENT_NORMS_FILE}: it was trained with "
                                "grad_norm_every=0. Train it with Config(grad_norm_every=10) in a new run folder.")
-    frame = pd.read_csv(path, **_EXACT_FLOATS)
+    frame = pd.read_csv(path, **EXACT_FLOATS)
     missing = [c for c in GRADIENT_COLUMNS if c not in frame.columns]
     if missing:
         raise ValueError(f"{path}: missing columns {missing} (has {list(frame.columns)})")

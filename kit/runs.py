@@ -26,6 +26,9 @@ POINT_KEYS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc")
 
 PREDICTION_COLUMNS = ("filename", "label", "prediction")
 
+EXACT_FLOATS = {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
+"""read_csv options that give back exactly the floats a run wrote (pandas 3 round-trips by default)."""
+
 NOTEBOOK_FOR_RUN = {"plain34": "02_plain34.ipynb", "resnet34": "03_resnet34.ipynb"}
 """The notebook that trains each standard run; any other run comes from the modifications notebook."""
 MODIFICATIONS_NOTEBOOK = "05_modifications.ipynb"
@@ -118,7 +121,7 @@ def load_run(run: str | Path | RunResult, workspace: str | Path | None = None) -
                                    f"run notebooks/{notebook_for(name)} first")
     config = json.loads((run_dir / "config.json").read_text(encoding="utf-8"))
     metrics = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
-    history = pd.read_csv(run_dir / "history.csv")
+    history = pd.read_csv(run_dir / "history.csv", **EXACT_FLOATS)
     _check_columns(history, HISTORY_COLUMNS, run_dir / "history.csv")
     for point in ("best", "last"):
         missing = [k for k in POINT_KEYS if k not in metrics.get(point, {})]

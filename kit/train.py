@@ -28,7 +28,6 @@ import os
 import random
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -52,7 +51,6 @@ LIVE_EVERY = 10
 """Steps between two progress-bar updates: each update waits for the GPU, so not after every step."""
 
 OutOfMemoryError = getattr(torch, "OutOfMemoryError", torch.cuda.OutOfMemoryError)
-_EXACT_FLOATS = {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
 """pandas 3 reads floats back exactly by default; pandas 2 needs to be asked."""
 
 
@@ -652,30 +650,3 @@ def largest_batch_that_fits(model: nn.Module, image_size: int, start: int, num_c
                 torch.cuda.empty_cache()
         batch //= 2
     return None
-
-
-# ---- reading a run back ------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Run:
-    """The files of one run, read back: what plots, comparisons and the report use."""
-
-    run_dir: Path
-    config: Config
-    history: pd.DataFrame
-    metrics: dict[str, Any]
-    predictions: pd.DataFrame | None
-
-
-def load_run(run_dir: str | Path) -> Run:
-    """Read ``config.json``, ``history.csv``, ``metrics.json`` (and ``predictions.csv`` when present)."""
-    run_dir = Path(run_dir).expanduser()
-    missing = [name for name in ("config.json", "history.csv", "metrics.json") if not (run_dir / name).exists()]
-    if missing:
-        raise FileNotFoundError(f"No finished epoch in {run_dir}: {', '.join(missing)} missing. Train the run first.")
-    history = pd.read_csv(run_dir / "history.csv", **_EXACT_FLOATS)
-    predictions_file = run_dir / "predictions.csv"
-    predictions = pd.read_csv(predictions_file, keep_default_na=False, **_EXACT_FLOATS) \
-        if predictions_file.exists() else None
-    return Run(run_dir=run_dir, config=Config.from_json(run_dir / "config.json"), history=_history_frame(history),
-               metrics=json.loads((run_dir / "metrics.json").read_text(encoding="utf-8")), predictions=predictions)

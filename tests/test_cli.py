@@ -5,7 +5,6 @@ import json
 
 import pandas as pd
 import pytest
-import torch
 
 from kit.cli import build_parser, main
 from kit.config import Config
@@ -13,12 +12,7 @@ from kit.config import Config
 TINY = ["--image-size", "32", "--batch-size", "16", "--epochs", "1", "--smoke"]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ import json
 import statistics
 
 import pytest
-import torch
 
 import kit.train
 from kit import experiments, plots
@@ -29,12 +28,7 @@ def tiny_data(config: Config) -> TinyBatches:
                        seed=config.seed)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _metrics(workspace, run):

@@ -3,7 +3,6 @@
 import numpy as np
 import pandas as pd
 import pytest
-import torch
 
 from kit.config import Config
 from kit.metrics import accuracy, confusion, evaluate_run, per_class_scores, predict, to_course_format
@@ -13,12 +12,7 @@ from tiny_batches import TinyBatches
 CLASSES = ("a", "b", "c")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture

@@ -10,7 +10,8 @@ from torch import nn
 import kit.train
 from kit.config import Config
 from kit.train import (HISTORY_COLUMNS, BatchSizeTooLarge, ConfigMismatchError, TrainingDiverged, build_model_for,
-                       fit, load_checkpoint, load_run, lr_factor, run_dir_for, set_seed)
+                       fit, load_checkpoint, lr_factor, run_dir_for, set_seed)
+from kit.runs import load_run
 from tiny_batches import TinyBatches
 
 CONFIG = Config(model="resnet18", model_options={"dropout": 0.3}, epochs=4, batch_size=8, image_size=32, lr=2e-3,
@@ -28,13 +29,7 @@ def _without_timing(history: pd.DataFrame) -> pd.DataFrame:
     return history.drop(columns=TIMING)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Tiny batches gain nothing from two threads, and on a busy 2-core machine threads fight each other."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +57,7 @@ def test_run_files_hold_what_the_history_says(reference):
     pd.testing.assert_frame_equal(pd.read_csv(run_dir / "history.csv"), history)
     run = load_run(run_dir)
     pd.testing.assert_frame_equal(run.history, history)
-    assert run.config == CONFIG
+    assert Config.from_dict(run.config) == CONFIG
 
     metrics = json.loads((run_dir / "metrics.json").read_text())
     best_row = history.loc[history["val_acc"].idxmax()]
