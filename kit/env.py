@@ -14,6 +14,9 @@ import torch
 SMOKE_ENV = "KIT_SMOKE"
 """Set ``KIT_SMOKE=1`` to run every notebook on synthetic data, small images and ~2 epochs (CI)."""
 
+DATA_ENV = "KIT_DATA"
+"""Overrides where notebook 01 takes the dataset from by default (a folder, zip or URL)."""
+
 WORKSPACE_ENV = "KIT_WORKSPACE"
 """Overrides the workspace folder (where data cache, split.csv and runs live)."""
 

@@ -7,6 +7,6 @@ run in file order (01 -> 05) and share the workspace, as they would on Google Dr
 import os
 import tempfile
 
-os.environ["KIT_SMOKE"] = "1"
+os.environ.setdefault("KIT_SMOKE", "1")  # KIT_SMOKE=0 runs them for real (benchmarks/gpu_check.py)
 os.environ.setdefault("KIT_WORKSPACE", tempfile.mkdtemp(prefix="kit-notebooks-"))
 os.environ.setdefault("MPLBACKEND", "Agg")

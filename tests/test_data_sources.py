@@ -316,3 +316,15 @@ def test_reading_cache_skips_unchanged_files(synthetic, tmp_path, monkeypatch):
     again, _ = _read(synthetic, cache_file=cache)
     assert calls == []
     pd.testing.assert_frame_equal(first.records, again.records)
+
+
+def test_default_source_follows_kit_data_then_smoke_mode(monkeypatch):
+    from kit.data import default_source
+
+    monkeypatch.delenv("KIT_DATA", raising=False)
+    monkeypatch.setenv("KIT_SMOKE", "0")
+    assert default_source() == "gdrive"
+    monkeypatch.setenv("KIT_SMOKE", "1")
+    assert default_source() == "synthetic"
+    monkeypatch.setenv("KIT_DATA", "/data/IF25-4041-dataset.zip")
+    assert default_source() == "/data/IF25-4041-dataset.zip"

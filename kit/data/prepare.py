@@ -80,10 +80,13 @@ def _fingerprint(records: pd.DataFrame, test: pd.DataFrame) -> str:
 
 
 def default_source() -> str:
-    """"synthetic" in smoke mode (``KIT_SMOKE=1``), else "gdrive" (the course zip on Google Drive)."""
-    from kit.env import smoke_mode
+    """``$KIT_DATA`` when set (a folder, zip or URL), else "synthetic" in smoke mode (``KIT_SMOKE=1``), else
+    "gdrive" (the course zip on Google Drive)."""
+    import os
 
-    return "synthetic" if smoke_mode() else "gdrive"
+    from kit.env import DATA_ENV, smoke_mode
+
+    return os.environ.get(DATA_ENV) or ("synthetic" if smoke_mode() else "gdrive")
 
 
 def _portable(path: Path, workspace: Path) -> str:
