@@ -2,8 +2,8 @@
 
     python benchmarks/cache_build.py [DATASET] [--image-size 224]
 
-DATASET defaults to ../shared/data/if25-4041-mini beside the repository. Prints seconds; the target is under
-30 s on a 2-core machine for the cold build.
+DATASET defaults to $KIT_DATA, else the course's mini dataset when present (benchmarks/default_data.py).
+Prints seconds; the target is under 30 s on a 2-core machine for the cold build.
 """
 
 from __future__ import annotations
@@ -19,12 +19,13 @@ from kit.data.pipeline import cache_side, load_or_build_cache
 from kit.data.prepare import prepare
 from kit.data.reading import DataWarning
 
-DEFAULT = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "if25-4041-mini"
+from default_data import default_dataset  # benchmarks/default_data.py
+
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("dataset", nargs="?", default=str(DEFAULT))
+    parser.add_argument("dataset", nargs="?", default=default_dataset())
     parser.add_argument("--image-size", type=int, default=224)
     args = parser.parse_args()
     if not Path(args.dataset).exists():

@@ -2,8 +2,9 @@
 
     python benchmarks/dedup_threshold.py [DATASET]
 
-DATASET defaults to ../shared/data/if25-4041-mini beside the repository. Distances are pHash + dHash Hamming
-distances (0..128 bits) between images that differ in their pixels. Prints:
+DATASET defaults to $KIT_DATA, else the course's mini dataset when present (benchmarks/default_data.py).
+Distances are pHash + dHash Hamming distances
+(0..128 bits) between images that differ in their pixels. Prints:
 
 1. pairs of *different-label* images (certainly different photos) and of same-label images, per distance;
 2. each image's distance to its nearest other image;
@@ -28,7 +29,8 @@ from kit.data.dedup import NEAR_THRESHOLD, group_duplicates, hash_distances, has
 from kit.data.reading import DataWarning, open_rgb, read_dataset
 from kit.data.sources import find_dataset_root
 
-DEFAULT = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "if25-4041-mini"
+from default_data import default_dataset  # benchmarks/default_data.py
+
 
 
 def _histogram(values: np.ndarray, upto: int) -> str:
@@ -56,7 +58,7 @@ def edits(path: str) -> dict[str, Image.Image]:
 
 
 def main() -> None:
-    dataset = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT
+    dataset = Path(sys.argv[1] if len(sys.argv) > 1 else default_dataset())
     warnings.simplefilter("ignore", DataWarning)
     records = read_dataset(find_dataset_root(dataset)).records
     hashes = image_hashes(records)

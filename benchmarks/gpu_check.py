@@ -10,7 +10,8 @@
 3. The degradation experiment (plain18, plain34, resnet18, resnet34, one Config) in a fresh workspace that
    shares only the split and the cache; target: under 3 minutes on an H100.
 
-Every figure printed is measured here; DATASET defaults to ../shared/data/if25-4041-mini beside the repository.
+Every figure printed is measured here. DATASET defaults to $KIT_DATA, else the course's mini dataset when present
+(benchmarks/default_data.py).
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from default_data import default_dataset  # benchmarks/default_data.py
+
 ROOT = Path(__file__).resolve().parents[1]
-MINI = ROOT.parent / "shared" / "data" / "if25-4041-mini"
 
 
 def _timed(command: list[str], env: dict[str, str]) -> float:
@@ -55,7 +57,7 @@ def _degradation(workspace: Path, smoke: bool) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("dataset", nargs="?", default=str(MINI))
+    parser.add_argument("dataset", nargs="?", default=default_dataset())
     parser.add_argument("--smoke", action="store_true", help="tiny settings: checks the script, measures nothing")
     args = parser.parse_args()
     dataset = str(Path(args.dataset).resolve()) if args.dataset != "synthetic" else "synthetic"

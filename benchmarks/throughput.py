@@ -12,7 +12,7 @@
 
 Prints b/c (how close the kit comes to the model's own speed; target >= 0.9 on a GPU) and b/a (how much faster
 than the starter-style pipeline; target >= 10 on a GPU) last. DATASET defaults to
-../shared/data/if25-4041-mini beside the repository when it exists, else the kit's synthetic dataset.
+$KIT_DATA, else the course's mini dataset when present, else the synthetic one (benchmarks/default_data.py).
 """
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ from kit.env import autocast_dtype, default_device
 from kit.models import build_model
 from kit.train import build_model_for, fit, make_optimizer, precision_name
 
-MINI = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "if25-4041-mini"
+from default_data import default_dataset  # benchmarks/default_data.py
+
 
 
 class _FirstSteps:
@@ -173,7 +174,7 @@ def _synchronize(device: torch.device) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("dataset", nargs="?", default=str(MINI) if MINI.exists() else "synthetic",
+    parser.add_argument("dataset", nargs="?", default=default_dataset(),
                         help="dataset folder or zip, or 'synthetic' (default: the mini set when present)")
     parser.add_argument("--model", default="resnet34")
     parser.add_argument("--image-size", type=int, default=224)

@@ -14,9 +14,9 @@ def _cmd_all(args: argparse.Namespace) -> int:
     config, workspace, data = _setup_training(args)
     for name in ("plain34", "resnet34"):
         _train_and_report(config.replace(model=name), data, workspace, name)
-    report = _write_report(workspace)
-    if report is not None:
-        print(f"report: {report}")
+    from kit.report import write_report
+
+    print(f"report: {write_report(workspace)}")
     print(f"kit all finished in {time.perf_counter() - started:.0f} s; runs in {workspace / 'runs'}")
     return 0
 
@@ -79,15 +79,6 @@ def _train_and_report(config, data, workspace, name: str) -> None:
     best = history.loc[history["val_acc"].idxmax()]
     print(f"{name}: best val acc {best['val_acc']:.1%} at epoch {int(best['epoch'])}; last val acc "
           f"{history['val_acc'].iloc[-1]:.1%}; predictions in {run_dir / 'predictions.csv'}")
-
-
-def _write_report(workspace):
-    """The comparison and the submission report (kit.report), when that module is present."""
-    try:
-        from kit.report import write_report
-    except ImportError:
-        return None
-    return write_report(workspace)
 
 
 def _add_config_options(parser: argparse.ArgumentParser) -> None:

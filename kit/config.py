@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kit.files import atomic_write_text
 from kit.models import MODEL_NAMES
 
 OPTIMIZERS = ("adamw", "adam", "sgd")
@@ -172,7 +173,7 @@ class Config:
         """The config as indented JSON; also written to ``path`` when given."""
         text = json.dumps(self.to_dict(), indent=2, sort_keys=False) + "\n"
         if path is not None:
-            Path(path).write_text(text, encoding="utf-8")
+            atomic_write_text(path, text)
         return text
 
     @classmethod

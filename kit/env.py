@@ -37,12 +37,16 @@ def smoke_mode() -> bool:
 def default_workspace() -> Path:
     """The workspace folder: ``$KIT_WORKSPACE``, else Drive in Colab, else ``./workspace`` (git-ignored).
 
-    In smoke mode the default is ``./workspace/smoke`` so a CI run never mixes with real runs.
+    In smoke mode the default is ``./workspace/smoke`` so a CI run never mixes with real runs. A workspace on
+    Google Drive is mounted first when it is not yet (see ``ensure_drive``).
     """
     if os.environ.get(WORKSPACE_ENV):
-        return Path(os.environ[WORKSPACE_ENV]).expanduser()
-    base = COLAB_DRIVE_WORKSPACE if in_colab() else _project_root() / "workspace"
-    return base / "smoke" if smoke_mode() else base
+        path = Path(os.environ[WORKSPACE_ENV]).expanduser()
+    else:
+        base = COLAB_DRIVE_WORKSPACE if in_colab() else _project_root() / "workspace"
+        path = base / "smoke" if smoke_mode() else base
+    ensure_drive(path)
+    return path
 
 
 def _project_root() -> Path:
@@ -67,7 +71,8 @@ def autocast_dtype(device: torch.device) -> torch.dtype | None:
     """The mixed-precision dtype for ``device``, or None for full fp32.
 
     bf16 on CUDA GPUs with compute capability >= 8 (Ampere and newer: A100, L4, H100), fp16 on older ones
-    (Colab's T4 is 7.5 and has no fast bf16; fp16 there needs a GradScaler), fp32 on CPU and MPS.
+    (Colab's T4 is 7.5 and has no fast bf16; fp16 there needs loss scaling, Micikevicius et al. 2018, "Mixed
+    Precision Training"), fp32 on CPU and MPS.
     """
     if device.type != "cuda":
         return None
@@ -90,21 +95,26 @@ def gpu_status() -> str:
     return "No GPU found: running on CPU (fine for smoke runs; full training wants a GPU)."
 
 
-def mount_drive() -> None:
-    """Mount Google Drive at /content/drive (Colab only; asks for permission once per VM)."""
-    from google.colab import drive  # only importable inside Colab
+DRIVE_MOUNT = Path("/content/drive")
 
-    drive.mount("/content/drive")
+
+def ensure_drive(path: Path) -> None:
+    """Mount Google Drive when ``path`` lies on it and it is not mounted yet (Colab asks for permission once
+    per VM). Writing there unmounted would put the files on the VM's own disk, lost on disconnect, and make
+    the later mount fail on a non-empty folder."""
+    if in_colab() and DRIVE_MOUNT in path.parents and not os.path.ismount(DRIVE_MOUNT):
+        from google.colab import drive  # only importable inside Colab
+
+        drive.mount(str(DRIVE_MOUNT))
 
 
 def setup_workspace(workspace: str | Path | None = None) -> Path:
-    """Make the workspace folder ready and return it; in Colab, mount Drive first.
+    """Make the workspace folder ready and return it (on Google Drive in Colab, mounted when needed).
 
     Each Colab notebook runs on its own VM that vanishes on disconnect, so the data cache, ``split.csv`` and
-    every run must live on Drive to reach the next notebook. Outside Colab nothing is mounted.
+    every run must live on Drive to reach the next notebook.
     """
-    if in_colab() and workspace is None and not os.environ.get(WORKSPACE_ENV):
-        mount_drive()
     path = Path(workspace).expanduser() if workspace is not None else default_workspace()
+    ensure_drive(path)
     path.mkdir(parents=True, exist_ok=True)
     return path

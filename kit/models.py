@@ -399,6 +399,8 @@ def _load_weights(model: ResNet, key: str, weights: str | Path) -> None:
         state_dict = torch.load(path, map_location="cpu", weights_only=True)
         if isinstance(state_dict, dict) and "model" in state_dict and isinstance(state_dict["model"], dict):
             state_dict = state_dict["model"]  # a kit checkpoint (best.pt / last.pt)
+        # A model saved after torch.compile prefixes every key with "_orig_mod.".
+        state_dict = {k.removeprefix("_orig_mod."): v for k, v in state_dict.items()}
         source = str(path)
     else:
         if key not in _TORCHVISION_WEIGHTS:

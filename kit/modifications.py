@@ -14,6 +14,7 @@ from typing import Any, Mapping
 import pandas as pd
 
 from kit.models import MODIFICATIONS, PARAMETER_BUDGET, build_model, count_parameters, describe_options
+from kit.files import atomic_write_text
 
 CHOICE_FILE = "modifications.json"
 RESERVED_RUNS = ("plain34", "resnet34")
@@ -51,8 +52,7 @@ def save_choice(workspace: str | Path, modifications: Mapping[str, Mapping[str, 
     """Check the choice and write it as ``modifications.json`` in the workspace; return ``check_choice``'s table."""
     table = check_choice(modifications)
     path = Path(workspace) / CHOICE_FILE
-    path.write_text(json.dumps({k: dict(v) for k, v in modifications.items()}, indent=2, sort_keys=True) + "\n",
-                    encoding="utf-8")
+    atomic_write_text(path, json.dumps({k: dict(v) for k, v in modifications.items()}, indent=2, sort_keys=True) + "\n")
     return table
 
 

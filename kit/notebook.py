@@ -17,6 +17,7 @@ import torch
 
 from kit.config import Config, Header
 from kit.env import default_device, gpu_status, in_colab, setup_workspace, smoke_mode
+from kit.files import atomic_write_text
 
 EXPERIMENT_FILE = "experiment.json"
 HEADER_FILE = "header.json"
@@ -98,8 +99,7 @@ def start(group_name: str, members: Sequence[tuple[str, str]], *, workspace: str
     for message in header.warnings:
         warnings.warn(message, HeaderWarning, stacklevel=2)
     path = setup_workspace(workspace)
-    (path / HEADER_FILE).write_text(json.dumps(header.to_dict(), indent=2, ensure_ascii=False) + "\n",
-                                    encoding="utf-8")
+    atomic_write_text(path / HEADER_FILE, json.dumps(header.to_dict(), indent=2, ensure_ascii=False) + "\n")
     _show_figures_inline()
     device = default_device()
     if in_colab() and device.type != "cuda":

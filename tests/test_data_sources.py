@@ -6,6 +6,7 @@ import functools
 import http.server
 import io
 import json
+import os
 import shutil
 import threading
 import warnings
@@ -86,6 +87,20 @@ def test_fetch_local_zip_extracts_once(synthetic, tmp_path):
     stamp = (root / "train.csv").stat().st_mtime_ns
     assert fetch(zip_path, tmp_path / "data") == root  # skipped: the marker says it is done
     assert (root / "train.csv").stat().st_mtime_ns == stamp
+
+
+def test_a_different_zip_of_the_same_size_is_not_taken_for_the_extracted_one(synthetic, tmp_path):
+    zip_path = _zip_of(synthetic, tmp_path / "IF25-4041-dataset.zip")
+    root = fetch(zip_path, tmp_path / "data")
+    original = zip_path.read_bytes()
+    changed = bytearray(original)
+    changed[-30] ^= 0xFF  # same size, other bytes
+    zip_path.write_bytes(bytes(changed))
+    with pytest.raises(FileExistsError, match="different"):
+        fetch(zip_path, tmp_path / "data")
+    zip_path.write_bytes(original)  # the same content again, with a new modification time: reused
+    os.utime(zip_path, ns=(1, 1))
+    assert fetch(zip_path, tmp_path / "data") == root
 
 
 def test_fetch_folder_finds_the_nested_dataset(synthetic, tmp_path):

@@ -110,3 +110,12 @@ def test_summary_lists_stages_with_shapes_and_parameters():
     assert shapes["conv1 (stem)"] == (64, 56, 56)
     assert shapes["conv5_x"] == (512, 7, 7)
     assert table.set_index("stage").loc["total", "parameters"] == 21_287_237
+
+
+def test_weights_saved_from_a_compiled_model_load(tmp_path, image):
+    reference = tv_models.resnet34(num_classes=5).eval()
+    path = tmp_path / "compiled.pt"
+    torch.save({f"_orig_mod.{k}": v for k, v in reference.state_dict().items()}, path)  # torch.compile's keys
+    model = build_model("resnet34", num_classes=5, weights=path).eval()
+    with torch.no_grad():
+        assert torch.equal(model(image), reference(image))

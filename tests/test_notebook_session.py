@@ -59,3 +59,21 @@ def test_training_before_01_names_the_notebook_to_run(tmp_path):
     session = start("Kelompok 7", MEMBERS, workspace=tmp_path)
     with pytest.raises(MissingStepError, match="01_data"):
         session.prepared()
+
+
+def test_a_drive_workspace_is_mounted_before_use_in_colab(monkeypatch, tmp_path):
+    import sys
+    import types
+
+    from kit import env
+
+    mounted = []
+    colab = types.ModuleType("google.colab")
+    colab.drive = types.SimpleNamespace(mount=lambda where: mounted.append(where))
+    monkeypatch.setitem(sys.modules, "google.colab", colab)
+    monkeypatch.setattr(env.os.path, "ismount", lambda path: bool(mounted))
+    env.ensure_drive(env.COLAB_DRIVE_WORKSPACE / "runs")
+    env.ensure_drive(env.COLAB_DRIVE_WORKSPACE)  # already mounted: not again
+    assert mounted == ["/content/drive"]
+    env.ensure_drive(tmp_path)  # not on Drive: nothing to mount
+    assert mounted == ["/content/drive"]

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from kit.data.reading import open_rgb
+from kit.files import atomic_write_text
 
 NEAR_THRESHOLD = 26
 """Largest pHash + dHash distance (bits of 128) at which two images count as near duplicates.
@@ -74,9 +75,7 @@ def image_hashes(records: pd.DataFrame, *, cache_file: str | Path | None = None,
     if cache_file is not None and len(fresh_table):
         cache_file = Path(cache_file)
         cache_file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache_file.with_name(cache_file.name + ".tmp")
-        table.to_csv(tmp, index=False)
-        tmp.replace(cache_file)
+        atomic_write_text(cache_file, table.to_csv(index=False))
     by_sha = table.drop_duplicates("sha256").set_index("sha256")
     out = records[["filename", "label", "sha256"]].join(by_sha, on="sha256")
     return out.astype(object).reset_index(drop=True)  # plain str objects, whichever pandas string dtype came in

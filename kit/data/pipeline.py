@@ -42,6 +42,7 @@ from torchvision.ops import roi_align
 
 from kit.data.prepare import Prepared, load_prepared
 from kit.data.reading import open_rgb
+from kit.files import atomic_save
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -119,10 +120,8 @@ def load_or_build_cache(prepared: Prepared, side: int, *, progress: bool = False
                                 f"run prepare() again (notebook 01 or `kit data`) for this workspace.")
     images = build_cache(paths, side, progress=progress)
     file.parent.mkdir(parents=True, exist_ok=True)
-    tmp = file.with_name(f"{file.name}.{os.getpid()}.tmp")  # two notebooks building at once do not collide
-    torch.save({"relpaths": relpaths, "images": images, "side": side, "fingerprint": prepared.fingerprint,
-                "version": CACHE_VERSION}, tmp)
-    tmp.replace(file)
+    atomic_save({"relpaths": relpaths, "images": images, "side": side, "fingerprint": prepared.fingerprint,
+                 "version": CACHE_VERSION}, file)
     return relpaths, images
 
 
@@ -198,7 +197,6 @@ class _Splits:
         self.seed = seed
         self.crop_scale = crop_scale
         self.device = device
-        self.prepared = prepared
         index = {c: i for i, c in enumerate(self.classes)}
         self._frames = {s: prepared.frame(s) for s in ("train", "val", "test")}
         self._labels = {s: torch.tensor([index.get(lbl, -1) for lbl in f["label"]], dtype=torch.long)
@@ -221,7 +219,7 @@ class _Splits:
 
 
 class CachedBatches(_Splits):
-    """``Batches`` from the uint8 cache kept on the device (or in pinned CPU memory when it does not fit)."""
+    """``Batches`` from the uint8 cache kept on the device (or in CPU memory when it does not fit there)."""
 
     def __init__(self, prepared: Prepared, *, image_size: int, batch_size: int, device: torch.device, seed: int = 0,
                  crop_scale: tuple[float, float] = CROP_SCALE, progress: bool = False):
@@ -229,33 +227,38 @@ class CachedBatches(_Splits):
         relpaths, images = load_or_build_cache(prepared, self.side, progress=progress)
         self.storage = _storage_for(images, device)
         self.images = images.to(self.storage)
-        if self.storage.type == "cpu" and device.type == "cuda":
-            self.images = self.images.pin_memory()
         row = {r: i for i, r in enumerate(relpaths)}
-        self._rows = {s: torch.tensor([row[r] for r in f["relpath"]], dtype=torch.long)
+        # Indices live beside the images and labels on the device, so a step never waits for a host copy.
+        self._rows = {s: torch.tensor([row[r] for r in f["relpath"]], dtype=torch.long, device=self.storage)
                       for s, f in self._frames.items()}
+        self._device_labels = {s: labels.to(device) for s, labels in self._labels.items()}
 
     def _gather(self, rows: Tensor) -> Tensor:
-        batch = self.images[rows.to(self.storage)]
-        return batch.to(self.device, non_blocking=True)
+        """The cached images at ``rows`` (indices on the storage device), on the training device."""
+        batch = self.images[rows]
+        if batch.device != self.device:  # cache in CPU memory: a pinned batch copies while the GPU computes
+            batch = batch.pin_memory().to(self.device, non_blocking=True)
+        return batch
 
     def train_batches(self, epoch: int) -> Iterator[tuple[Tensor, Tensor]]:
-        rows, labels = self._rows["train"], self._labels["train"]
-        order, boxes, flips = epoch_plan(len(rows), self.side, self.seed, epoch, self.crop_scale)
+        order, boxes, flips = epoch_plan(len(self._rows["train"]), self.side, self.seed, epoch, self.crop_scale)
+        # One transfer per epoch instead of one per step.
+        rows = self._rows["train"][order.to(self.storage)]
+        labels = self._device_labels["train"][order.to(self.device)]
+        boxes, flips = boxes.to(self.device), flips.to(self.device)
         for start in range(0, len(order), self.batch_size):
-            take = order[start:start + self.batch_size]
-            images = self._gather(rows[take])
-            crops = crop_resize_flip(images, boxes[start:start + self.batch_size],
-                                     flips[start:start + self.batch_size], self.image_size)
-            yield normalize(crops, self._mean, self._std), labels[take].to(self.device, non_blocking=True)
+            end = start + self.batch_size
+            crops = crop_resize_flip(self._gather(rows[start:end]), boxes[start:end], flips[start:end],
+                                     self.image_size)
+            yield normalize(crops, self._mean, self._std), labels[start:end]
 
     def eval_batches(self, split: str) -> Iterator[tuple[Tensor, Tensor]]:
         self._check(split)
-        rows, labels = self._rows[split], self._labels[split]
+        rows, labels = self._rows[split], self._device_labels[split]
         for start in range(0, len(rows), self.batch_size):
-            images = TF.center_crop(self._gather(rows[start:start + self.batch_size]), [self.image_size] * 2)
-            yield (normalize(images, self._mean, self._std),
-                   labels[start:start + self.batch_size].to(self.device, non_blocking=True))
+            end = start + self.batch_size
+            images = TF.center_crop(self._gather(rows[start:end]), [self.image_size] * 2)
+            yield normalize(images, self._mean, self._std), labels[start:end]
 
 
 def _storage_for(images: Tensor, device: torch.device) -> torch.device:

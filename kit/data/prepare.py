@@ -23,6 +23,7 @@ from kit.data.report import data_report
 from kit.data.sources import GDRIVE_ID, fetch
 from kit.data.split import grouped_split, read_split, write_split
 from kit.data.synthetic import default_dataset
+from kit.files import atomic_write_text
 
 SPLIT_FILE = "split.csv"
 REPORT_FILE = "data_report.json"
@@ -154,9 +155,7 @@ def prepare(source: str | Path | None = None, workspace: str | Path | None = Non
     report = data_report(dataset, hashes, split, near_threshold=near_threshold)
     report.update(source=str(source), root=_portable(root, workspace), fingerprint=fingerprint,
                   split_params=params)
-    tmp = report_path.with_name(report_path.name + ".tmp")
-    tmp.write_text(json.dumps(report, indent=2))
-    tmp.replace(report_path)
+    atomic_write_text(report_path, json.dumps(report, indent=2))
     leaks = report["val_with_duplicate_in_train"]
     if leaks:
         warnings.warn(f"{leaks} val image(s) have a duplicate in train: {split_path} was made with other "

@@ -28,6 +28,7 @@ import pandas as pd
 from PIL import Image, ImageOps
 
 from kit import CLASSES
+from kit.files import atomic_write_text
 
 VERIFY_SIDE = 64
 """Short side at which reading decodes each image to prove it is readable (JPEG draft mode keeps this cheap)."""
@@ -158,9 +159,7 @@ def _inspect_all(root: Path, relpaths: list[str], cache_file: Path | None) -> pd
     table = pd.DataFrame(rows, columns=_INFO_COLUMNS)
     if cache_file is not None and len(table):
         cache_file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache_file.with_name(cache_file.name + ".tmp")
-        table.to_csv(tmp, index=False)
-        tmp.replace(cache_file)
+        atomic_write_text(cache_file, table.to_csv(index=False))
     return table
 
 

@@ -82,7 +82,9 @@ def safe_extract(zip_path: str | Path, target: str | Path) -> Path:
         staging = Path(tempfile.mkdtemp(prefix=".extracting-", dir=target.parent))
         try:
             archive.extractall(staging)
-            marker = {"zip": zip_path.name, "bytes": zip_path.stat().st_size, "sha256": file_sha256(zip_path)}
+            stat = zip_path.stat()
+            marker = {"zip": zip_path.name, "bytes": stat.st_size, "mtime_ns": stat.st_mtime_ns,
+                      "sha256": file_sha256(zip_path)}
             (staging / EXTRACTED_MARKER).write_text(json.dumps(marker, indent=2))
             staging.rename(target)
         finally:
@@ -105,8 +107,11 @@ def _extracted(zip_path: Path, data_dir: Path) -> Path:
     marker = target / EXTRACTED_MARKER
     if marker.is_file():
         recorded = json.loads(marker.read_text())
-        if recorded.get("bytes") == zip_path.stat().st_size:
-            return target
+        stat = zip_path.stat()
+        if (recorded.get("bytes"), recorded.get("mtime_ns")) == (stat.st_size, stat.st_mtime_ns):
+            return target  # the very file extracted before: no need to hash it again
+        if recorded.get("bytes") == stat.st_size and recorded.get("sha256") == file_sha256(zip_path):
+            return target  # the same content, copied or touched since
         raise FileExistsError(f"{target} was extracted from a different {zip_path.name}; move it away to "
                               f"extract this one")
     if target.exists():

@@ -16,6 +16,7 @@ import pandas as pd
 
 from kit.data.dedup import NEAR_THRESHOLD, hash_distances
 from kit.data.reading import DataWarning
+from kit.files import atomic_write_text
 
 SPLIT_COLUMNS = ["filename", "label", "split", "group"]
 SPLITS = ("train", "val", "test")
@@ -98,10 +99,7 @@ def write_split(split: pd.DataFrame, path: str | Path) -> Path:
     check_split(split)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    split[SPLIT_COLUMNS].to_csv(tmp, index=False)
-    tmp.replace(path)
-    return path
+    return atomic_write_text(path, split[SPLIT_COLUMNS].to_csv(index=False))
 
 
 def read_split(path: str | Path, classes: tuple[str, ...] | None = None) -> pd.DataFrame:
