@@ -1,5 +1,5 @@
-"""Everything a run needs in one place: the ``Config`` dataclass (saved as ``config.json`` with every run) and
-the group ``Header`` that every notebook and the report start with.
+"""Everything a run needs in one place: the ``Config`` dataclass (saved as ``config.json`` with every run), and
+the group ``Header`` (``kit.header``) that every notebook and the report start with.
 
 One Config drives both models, so Plain-34 and ResNet-34 are trained with exactly the same settings, as the
 assignment demands. The defaults follow the course: 30 epochs, batch 32, 224 px, AdamW at lr 3e-4.
@@ -222,79 +222,3 @@ def describe_fields() -> dict[str, str]:
         elif current and line.startswith(" " * 12):
             descriptions[current] += " " + line.strip()
     return descriptions
-
-
-# ---- the group header ---------------------------------------------------------------------------------------
-
-PLACEHOLDER_GROUP_NAME = "Kelompok X"
-PLACEHOLDER_MEMBERS = (("Nama Anggota 1", "1xxxxxxxx"), ("Nama Anggota 2", "1xxxxxxxx"), ("Nama Anggota 3", "1xxxxxxxx"))
-"""What the header cell of every notebook holds before a group fills it in."""
-
-_PLACEHOLDER_NAME = re.compile(r"^(nama(\s+anggota)?(\s*\d+)?|name(\s+\d+)?|anggota\s*\d*|kelompok\s*x*|group\s*x*|-+|\.+|x+)$",
-                               re.IGNORECASE)
-_PLACEHOLDER_NIM = re.compile(r"^\d*[xX?.\-_]+[\dxX?.\-_]*$")
-
-
-@dataclass(frozen=True)
-class Header:
-    """The group header: ``GROUP_NAME`` and ``MEMBERS`` as ``(name, NIM)`` pairs.
-
-    A NIM that is filled in must be all digits (a typo is an error). Unfilled placeholders such as
-    ``"Nama Anggota 1"`` or ``"1xxxxxxxx"`` are allowed, so a notebook still runs, but they are listed in
-    ``warnings`` and flagged by ``is_placeholder`` so the notebook can warn and the report can mark them.
-    """
-
-    group_name: str
-    members: tuple[tuple[str, str], ...]
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.group_name, str):
-            raise ValueError(f"GROUP_NAME must be text, got {self.group_name!r}")
-        if isinstance(self.members, (str, bytes)) or not hasattr(self.members, "__iter__"):
-            raise ValueError(f"MEMBERS must be a list of (name, NIM) pairs, got {self.members!r}")
-        members: list[tuple[str, str]] = []
-        for position, member in enumerate(self.members, start=1):
-            if isinstance(member, (str, bytes)) or len(tuple(member)) != 2:
-                raise ValueError(f"MEMBERS entry {position} must be a (name, NIM) pair, got {member!r}")
-            name, nim = (str(part).strip() for part in member)
-            if not _is_placeholder_nim(nim) and not nim.isdigit():
-                raise ValueError(f"The NIM of member {position} ({name or 'no name'}) must be all digits, got {nim!r}")
-            members.append((name, nim))
-        if not members:
-            raise ValueError("MEMBERS is empty: list every group member as a (name, NIM) pair")
-        nims = [nim for _, nim in members if nim.isdigit()]
-        repeated = sorted({nim for nim in nims if nims.count(nim) > 1})
-        if repeated:
-            raise ValueError(f"The same NIM appears more than once in MEMBERS: {', '.join(repeated)}")
-        object.__setattr__(self, "group_name", self.group_name.strip())
-        object.__setattr__(self, "members", tuple(members))
-
-    @property
-    def warnings(self) -> list[str]:
-        """What is still unfilled, one message per problem (empty when the header is complete)."""
-        found = []
-        if _is_placeholder_name(self.group_name):
-            found.append(f"GROUP_NAME is still the placeholder {self.group_name!r}: fill in your group's name.")
-        for position, (name, nim) in enumerate(self.members, start=1):
-            if _is_placeholder_name(name):
-                found.append(f"Member {position}: the name is still the placeholder {name!r}.")
-            if _is_placeholder_nim(nim):
-                found.append(f"Member {position} ({name}): the NIM is still the placeholder {nim!r}.")
-        return found
-
-    @property
-    def is_placeholder(self) -> bool:
-        """True while any part of the header is unfilled."""
-        return bool(self.warnings)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"group_name": self.group_name, "members": [{"name": n, "nim": m} for n, m in self.members],
-                "is_placeholder": self.is_placeholder}
-
-
-def _is_placeholder_name(text: str) -> bool:
-    return not text.strip() or bool(_PLACEHOLDER_NAME.match(text.strip()))
-
-
-def _is_placeholder_nim(text: str) -> bool:
-    return not text.strip() or bool(_PLACEHOLDER_NIM.match(text.strip()))

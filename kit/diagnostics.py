@@ -7,7 +7,7 @@ gradients exhibit healthy norms". This module lets that claim be measured instea
 
 - ``kit.train.fit`` records, every ``Config.grad_norm_every`` optimizer steps, the L2 norm of the gradient of
   every block (``GradientNormRecorder``) into ``run_dir/gradient_norms.csv`` (columns ``step, epoch, block,
-  grad_norm``). Step 1 is recorded too: its gradient is taken before any update, i.e. at initialisation.
+  grad_norm``). The first record of a run is taken before any update, i.e. at initialisation.
 - ``gradient_norms_at_init`` measures one backward pass of an untrained model without training it, and
   ``compare_gradient_norms_at_init`` does so for several architectures built with one Config.
 - ``read_gradient_norms`` and ``gradient_flow_table`` read a run's file back for plots and the report.
@@ -20,7 +20,9 @@ compare the same block across plain and residual nets, and how a profile changes
 
 With fp16 mixed precision (a T4) the loss is scaled before ``backward`` (``GradScaler``); the recorder sees the
 gradients after ``scaler.unscale_``, i.e. the true, unscaled gradients, the same in fp16, bf16 and fp32 runs.
-A step whose scaled gradients overflowed (the scaler then skips it) is recorded as ``inf``/``nan``.
+A step whose scaled gradients overflowed is skipped by the scaler (the weights stay as they were; its first
+scale, 65536, overflows in the first few steps): its ``inf``/``nan`` record is dropped and the next step records
+instead, so the first record is still the gradient at initialisation, only at a later step than 1.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ import pandas as pd
 import torch
 from torch import Tensor, nn
 
-from kit.runs import EXACT_FLOATS, RunNotFoundError, RunResult, load_run
+from kit.runs import EXACT_FLOATS, RunNotFoundError, RunResult, _check_columns, load_run
 
 if TYPE_CHECKING:
     from kit.config import Config
@@ -107,6 +109,10 @@ class GradientNormRecorder:
     ``kit.train.fit`` calls ``record`` after ``backward`` and before the optimizer step, and ``rows`` once per
     epoch. The norms stay on the device until ``rows`` copies them all at once, so recording adds a few small
     kernels per recorded step and no extra wait for the GPU.
+
+    When the fp16 loss scaler skips a recorded step (overflow; the weights stay unchanged), ``fit`` calls
+    ``discard``: the record is dropped and each following step is due until one is kept. The first kept record
+    is then still taken before any update.
     """
 
     def __init__(self, model: nn.Module, every: int) -> None:
@@ -116,16 +122,33 @@ class GradientNormRecorder:
         self.groups = parameter_groups(model)
         self.blocks = list(self.groups)
         self._pending: list[tuple[int, int, Tensor]] = []
+        self._last_kept = 0  # the step of the last kept record; 0: none yet
+        self._before: int | None = None  # _last_kept before the latest record, while discard() may undo it
 
     def due(self, step: int) -> bool:
-        """Whether global optimizer step ``step`` (1-based, counted over the whole run) is recorded."""
-        return (step - 1) % self.every == 0
+        """Whether global optimizer step ``step`` (1-based, counted over the whole run) is recorded: a scheduled
+        step (1, 1 + every, ...), or a later one while the last scheduled step's record was discarded."""
+        scheduled = step - (step - 1) % self.every  # the last scheduled step <= step
+        return scheduled > self._last_kept
 
     def record(self, step: int, epoch: int) -> None:
         self._pending.append((step, epoch, group_norms(self.groups)))
+        self._last_kept, self._before = step, self._last_kept
+
+    def discard(self) -> None:
+        """Drop the record just taken: the optimizer skipped its step, so the next step is due instead."""
+        if self._before is None:
+            raise RuntimeError("discard() undoes the latest record() and may follow it only once")
+        self._pending.pop()
+        self._last_kept, self._before = self._before, None
+
+    def resume(self, rows: Iterable[dict[str, Any]]) -> None:
+        """Continue a run whose records so far are ``rows`` (from its checkpoint), exactly as if uninterrupted."""
+        self._last_kept, self._before = max((int(row["step"]) for row in rows), default=0), None
 
     def rows(self) -> list[dict[str, Any]]:
         """The records since the last call, one row per (step, block), and forgets them."""
+        self._before = None
         if not self._pending:
             return []
         values = torch.stack([norms for _, _, norms in self._pending]).cpu().tolist()
@@ -159,7 +182,8 @@ def gradient_norms_at_init(
     global random state (dropout) are left exactly as they were.
 
     With the model built by ``kit.train.build_model_for(config, ...)``, ``batches=1`` and
-    ``label_smoothing=config.label_smoothing``, this is the gradient a run of ``config`` records at step 1.
+    ``label_smoothing=config.label_smoothing``, this is the gradient a run of ``config`` records at step 1 (in
+    fp32 and bf16; fp16 may record its first step later, see the module docstring).
 
     Returns:
         One row per block (see ``parameter_groups``): ``block``, ``grad_norm``; network order.
@@ -233,13 +257,12 @@ def read_gradient_norms(run: str | Path | RunResult, workspace: str | Path | Non
         raise RunNotFoundError(f"Run '{run.name}' has no {GRADIENT_NORMS_FILE}: it was trained with "
                                "grad_norm_every=0. Train it with Config(grad_norm_every=10) in a new run folder.")
     frame = pd.read_csv(path, **EXACT_FLOATS)
-    missing = [c for c in GRADIENT_COLUMNS if c not in frame.columns]
-    if missing:
-        raise ValueError(f"{path}: missing columns {missing} (has {list(frame.columns)})")
+    _check_columns(frame, GRADIENT_COLUMNS, path)
     return gradient_frame(frame[list(GRADIENT_COLUMNS)])
 
 
 def has_gradient_norms(run: RunResult) -> bool:
+    """Whether the run recorded gradient norms (has a ``gradient_norms.csv``)."""
     return run.run_dir is not None and (Path(run.run_dir) / GRADIENT_NORMS_FILE).is_file()
 
 
@@ -290,20 +313,33 @@ def check_epochs(epochs: Sequence[int], recorded: Sequence[int]) -> list[int]:
     return list(epochs)
 
 
+def initial_step(norms: pd.DataFrame) -> int | None:
+    """The recorded step that shows the gradient at initialisation, before any update; None if none does.
+
+    That is the first recorded step: step 1, or with fp16 the first step the loss scaler did not skip (see the
+    module docstring). It must lie in epoch 1: a run resumed from a checkpoint written before recording existed
+    starts recording after many updates.
+    """
+    first = norms.loc[norms["step"].idxmin()] if len(norms) else None
+    return int(first["step"]) if first is not None and int(first["epoch"]) == 1 else None
+
+
 def block_profile(norms: pd.DataFrame, epoch: int | None) -> pd.Series:
-    """The median norm of each block over the recorded steps of ``epoch``; ``None``: step 1 (initialisation).
+    """The median norm of each block over the recorded steps of ``epoch``; ``None``: the gradient at
+    initialisation (``initial_step``; empty when there is none).
 
     The median rather than the mean: one exploding step would otherwise stand for a whole epoch.
     """
-    chosen = norms[norms["step"] == 1] if epoch is None else norms[norms["epoch"] == epoch]
+    chosen = norms[norms["step"] == initial_step(norms)] if epoch is None else norms[norms["epoch"] == epoch]
     profile = chosen.groupby("block", sort=False)["grad_norm"].median()
     return profile.reindex(block_order(profile.index))
 
 
 def gradient_flow_table(runs: Sequence[RunResult], epochs: Sequence[int] | None = None) -> pd.DataFrame:
-    """How the gradient changes from the classifier to the stem, per run, at step 1 and at chosen epochs.
+    """How the gradient changes from the classifier to the stem, per run, at initialisation and at chosen epochs.
 
-    One row per (run, point): ``point`` is ``init`` (step 1) or ``epoch N``; the median norm over the epoch's
+    One row per (run, point): ``point`` is ``init`` (the first recorded step, before any update:
+    ``initial_step``) or ``epoch N``; the median norm over the epoch's
     recorded steps of the stem (``conv1``), the smallest and largest block (``conv2_x.1`` .. ``conv5_x.N``) and
     the classifier (``fc``), and ``stem_to_fc`` = conv1 / fc. A vanishing gradient would show as
     ``stem_to_fc`` far below 1 (the stem learning orders of magnitude slower than the classifier).
@@ -318,7 +354,7 @@ def gradient_flow_table(runs: Sequence[RunResult], epochs: Sequence[int] | None 
     for label, norms in tables.items():
         for epoch in [None, *epochs]:
             profile = block_profile(norms, epoch)
-            if profile.empty:  # only step 1 can be missing here: a run resumed from a file without it
+            if profile.empty:  # only init can be missing here: a run resumed from a file without it
                 continue
             blocks = profile[[name for name in profile.index if re.fullmatch(r"conv\d+_x\.\d+", name)]]
             stem, head = profile.get("conv1", float("nan")), profile.get("fc", float("nan"))

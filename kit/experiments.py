@@ -21,7 +21,7 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -58,20 +58,12 @@ def train_or_reuse(config: Config, workspace: str | Path, name: str, data: Batch
     an error that names the fields, so nothing is overwritten. ``data`` is a ``Batches`` or a function
     ``Config -> Batches`` (called only when training is needed).
     """
-    from kit.config import Config as ConfigClass
-    from kit.train import ConfigMismatchError, build_model_for, fit, run_dir_for
+    from kit.train import build_model_for, check_run_config, fit, run_dir_for
 
     run_dir = run_dir_for(workspace, name)
-    if (run_dir / "config.json").is_file():
-        saved = ConfigClass.from_json(run_dir / "config.json")
-        changed = saved.differences(config)
-        if changed:
-            listed = ", ".join(f"{field} {old!r} -> {new!r}" for field, (old, new) in changed.items())
-            raise ConfigMismatchError(
-                f"Run '{name}' in {run_dir} was trained with another Config ({listed}). Give this experiment "
-                "other run names (the name=/suffix= argument) or delete that folder to train it again.")
-        if _is_finished(run_dir):
-            return run_dir
+    if check_run_config(run_dir, config, hint="give this experiment other run names (the name=/suffix= argument)") \
+            and _is_finished(run_dir):
+        return run_dir
     batches = data(config) if callable(data) and not hasattr(data, "train_batches") else data
     model = build_model_for(config, len(batches.classes))
     fit(model, batches, config, run_dir, device=device, progress=progress)
@@ -172,16 +164,32 @@ def seed_runs(workspace: str | Path, name: str) -> dict[int, RunResult]:
     return runs
 
 
+SeedRuns = Mapping[str, Mapping[int, RunResult]]
+"""Name -> its ``seed_runs``: pass it as ``runs=`` to summarise runs already loaded instead of reading them again."""
+
+
+def _seed_groups(workspace: str | Path, names: Sequence[str], runs: SeedRuns | None) -> dict[str, dict[int, RunResult]]:
+    """``seed_runs`` of each name: from ``runs`` when given, else read from ``workspace``."""
+    if runs is None:
+        return {name: seed_runs(workspace, name) for name in names}
+    missing = [name for name in names if name not in runs]
+    if missing:
+        raise ValueError(f"runs has no seed runs of {missing}: pass {{name: seed_runs(workspace, name)}} for each "
+                         f"of {list(names)}")
+    return {name: dict(runs[name]) for name in names}
+
+
 def seed_table(workspace: str | Path, names: Sequence[str], seeds: Iterable[int] | None = None,
-               point: str = "best") -> pd.DataFrame:
+               point: str = "best", *, runs: SeedRuns | None = None) -> pd.DataFrame:
     """One row per (name, seed): ``name``, ``label``, ``seed``, ``run`` (folder name), ``finished``, ``epoch``
     and the four metrics at ``point`` (``best``: the epoch of highest val acc; ``last``: the final epoch), from
-    each run's metrics.json. ``seeds``: only these (all found when None)."""
+    each run's metrics.json. ``seeds``: only these (all found when None). ``runs``: the ``seed_runs`` of each
+    name when already loaded (``workspace`` is then not read)."""
     _check_point(point)
     wanted = None if seeds is None else set(_seed_list(seeds))
     rows = []
-    for name in names:
-        for seed, run in seed_runs(workspace, name).items():
+    for name, group in _seed_groups(workspace, names, runs).items():
+        for seed, run in group.items():
             if wanted is not None and seed not in wanted:
                 continue
             values = run.metrics[point]
@@ -192,15 +200,15 @@ def seed_table(workspace: str | Path, names: Sequence[str], seeds: Iterable[int]
 
 
 def seed_summary(workspace: str | Path, names: Sequence[str], seeds: Iterable[int] | None = None,
-                 point: str = "best") -> pd.DataFrame:
+                 point: str = "best", *, runs: SeedRuns | None = None) -> pd.DataFrame:
     """Mean, standard deviation and every seed's value of each metric, one row per name.
 
     Only finished runs are averaged; unfinished ones are listed in ``unfinished``. The standard deviation is the
     sample one (n - 1), ``nan`` for a single seed. Columns: ``name``, ``label``, ``n``, ``seeds``,
     ``unfinished``, then per metric ``<metric>_mean``, ``<metric>_std`` and ``<metric>_per_seed`` (a tuple in
-    seed order). Accuracies are fractions (0..1).
+    seed order). Accuracies are fractions (0..1). ``runs``: as in ``seed_table``.
     """
-    table = seed_table(workspace, names, seeds, point)
+    table = seed_table(workspace, names, seeds, point, runs=runs)
     rows = []
     for name in names:
         own = table[table["name"] == name]
@@ -268,13 +276,15 @@ class PairedDifference:
 
 def paired_difference(workspace: str | Path, reference: str = "plain34", other: str = "resnet34",
                       metric: str = "val_acc", point: str = "best",
-                      seeds: Iterable[int] | None = None) -> PairedDifference:
+                      seeds: Iterable[int] | None = None, *, runs: SeedRuns | None = None) -> PairedDifference:
     """``other - reference`` in ``metric`` at ``point``, paired by seed (same seed = same data order), over the
     seeds both have finished. ``str()`` of the result reads e.g. "ResNet-34 − Plain-34, val acc (best epoch):
-    +2.3 ± 1.1 points over 3 seeds"; the ± is the sample standard deviation of the per-seed differences."""
+    +2.3 ± 1.1 points over 3 seeds"; the ± is the sample standard deviation of the per-seed differences.
+    ``runs``: as in ``seed_table``."""
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {', '.join(METRICS)}, got {metric!r}")
-    table = seed_table(workspace, [reference, other], seeds, point)
+    groups = _seed_groups(workspace, [reference, other], runs)
+    table = seed_table(workspace, [reference, other], seeds, point, runs=groups)
     table = table[table["finished"]]
     by_name = {name: own.set_index("seed")[metric] for name, own in table.groupby("name")}
     for name in (reference, other):
@@ -285,8 +295,8 @@ def paired_difference(workspace: str | Path, reference: str = "plain34", other: 
     if not common:
         raise ValueError(f"{reference} has seeds {sorted(by_name[reference].index)} and {other} has "
                          f"{sorted(by_name[other].index)}: no seed in common to pair.")
-    a, b = seed_runs(workspace, reference), seed_runs(workspace, other)
-    differing = differing_hyperparameters([a[common[0]], b[common[0]]], ignore=("model", *_NOT_RESULTS))
+    differing = differing_hyperparameters([groups[reference][common[0]], groups[other][common[0]]],
+                                          ignore=("model", *_NOT_RESULTS))
     return PairedDifference(reference=reference, other=other, metric=metric, point=point, seeds=tuple(common),
                             differences=tuple(float(by_name[other][s] - by_name[reference][s]) for s in common),
                             differing_config=tuple(differing))
@@ -341,7 +351,14 @@ def has_degradation_runs(workspace: str | Path, suffix: str = "") -> bool:
 def load_degradation_runs(workspace: str | Path, suffix: str = "") -> list[RunResult]:
     """The four runs, in ``DEGRADATION_MODELS`` order. A missing run raises ``RunNotFoundError``; runs whose
     Configs differ in anything but the model raise ``ValueError`` (the experiment needs one Config)."""
-    runs = [load_run(name, workspace) for name in degradation_run_names(suffix).values()]
+    return _checked_degradation_runs([load_run(name, workspace) for name in degradation_run_names(suffix).values()])
+
+
+def _checked_degradation_runs(runs: Sequence[RunResult]) -> list[RunResult]:
+    runs = list(runs)
+    if len(runs) != len(DEGRADATION_MODELS):
+        raise ValueError(f"The degradation experiment has {len(DEGRADATION_MODELS)} runs "
+                         f"({', '.join(DEGRADATION_MODELS)}), got {len(runs)}.")
     for run, model in zip(runs, DEGRADATION_MODELS):
         if run.config.get("model") != model:
             raise ValueError(f"Run '{run.name}' is a {run.config.get('model')}, not a {model}.")
@@ -352,7 +369,8 @@ def load_degradation_runs(workspace: str | Path, suffix: str = "") -> list[RunRe
     return runs
 
 
-def degradation_table(workspace: str | Path, suffix: str = "", point: str = "last") -> pd.DataFrame:
+def degradation_table(workspace: str | Path, suffix: str = "", point: str = "last", *,
+                      runs: Sequence[RunResult] | None = None) -> pd.DataFrame:
     """Our four runs beside He et al. (2016), Table 2, one row per model.
 
     Columns: ``model``, ``label``, ``family`` (plain/resnet), ``layers``, ``epoch``, ``train_loss``,
@@ -360,11 +378,13 @@ def degradation_table(workspace: str | Path, suffix: str = "", point: str = "las
     final errors; ``best`` = highest val acc), ``val_error`` (%, 100 - val acc, the paper's unit),
     ``paper_top1_error`` (%, ImageNet val, 10-crop) and ``finished``. Our numbers come from each run's
     metrics.json; the paper's are on ImageNet (1000 classes, 1.28M images), so compare the *pattern* (does 34
-    beat 18 within a family?), not the values.
+    beat 18 within a family?), not the values. ``runs``: the four runs when already loaded
+    (``load_degradation_runs``, in its order); ``workspace`` and ``suffix`` are then not read.
     """
     _check_point(point)
+    runs = load_degradation_runs(workspace, suffix) if runs is None else _checked_degradation_runs(runs)
     rows = []
-    for run, model in zip(load_degradation_runs(workspace, suffix), DEGRADATION_MODELS):
+    for run, model in zip(runs, DEGRADATION_MODELS):
         values = run.metrics[point]
         rows.append({"model": model, "label": display_name(model), "family": re.sub(r"\d+", "", model),
                      "layers": int(re.sub(r"\D", "", model)), "epoch": int(values["epoch"]),

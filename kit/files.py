@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Callable, BinaryIO
-
-import torch
+from typing import Any, BinaryIO, Callable
 
 
 def atomic_write(path: str | Path, write: Callable[[BinaryIO], Any]) -> Path:
@@ -35,6 +33,8 @@ def atomic_write(path: str | Path, write: Callable[[BinaryIO], Any]) -> Path:
 
 def atomic_save(obj: Any, path: str | Path) -> Path:
     """``torch.save(obj)`` to ``path`` atomically (read back with ``torch.load(..., weights_only=True)``)."""
+    import torch  # here, so that writing text (reports, split.csv) does not load torch
+
     return atomic_write(path, lambda handle: torch.save(obj, handle))
 
 

@@ -19,7 +19,8 @@ from torch import nn
 from kit.config import Config
 from kit.env import autocast_dtype, default_device
 from kit.models import build_model
-from kit.train import atomic_write_text, load_checkpoint
+from kit.files import atomic_write_text
+from kit.train import load_checkpoint
 
 if TYPE_CHECKING:
     from kit.data.batches import Batches

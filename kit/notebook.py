@@ -15,7 +15,8 @@ from typing import Any, Sequence
 
 import torch
 
-from kit.config import Config, Header
+from kit.config import Config
+from kit.header import Header
 from kit.env import default_device, gpu_status, in_colab, setup_workspace, smoke_mode
 from kit.files import atomic_write_text
 

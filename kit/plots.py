@@ -188,8 +188,9 @@ def _image_loader(images: ImageSource) -> Callable[[str], Any]:
 def gradient_flow(runs: Sequence[RunResult], epochs: Sequence[int] | None = None) -> Figure:
     """Per-block gradient norms of several runs (e.g. Plain-34 and ResNet-34) on one figure, log scale.
 
-    One panel for initialisation (step 1, before any update) and one per epoch in ``epochs`` (default: the
-    first, middle and last epoch all runs recorded), each the median over the epoch's recorded steps. Blocks run
+    One panel for initialisation (the first recorded step before any update: step 1, or a later one when fp16
+    loss scaling skipped the first steps) and one per epoch in ``epochs`` (default: the first, middle and last
+    epoch all runs recorded), each the median over the epoch's recorded steps. Blocks run
     from the stem (``conv1``) on the left to the classifier (``fc``) on the right, so a vanishing gradient
     would show as a line falling towards the left. Read from each run's gradient_norms.csv
     (``kit.diagnostics``); He et al. (2016, Sec. 4.1) report that BN keeps these norms healthy in plain nets too.
@@ -214,7 +215,7 @@ def gradient_flow(runs: Sequence[RunResult], epochs: Sequence[int] | None = None
                         color=f"C{i % 10}", label=label)
         ax.set_yscale("log")
         ax.set_xticks(range(len(blocks)), blocks, rotation=90, fontsize="x-small")
-        ax.set_title("initialisation (step 1)" if epoch is None else f"epoch {epoch} (median)")
+        ax.set_title("initialisation" if epoch is None else f"epoch {epoch} (median)")
         ax.grid(alpha=0.3, which="both")
     axes[0].set_ylabel("gradient norm per block (log)")
     axes[0].legend(fontsize="small")
@@ -294,6 +295,11 @@ def seed_curves(groups: Any, metric: str = "val_acc") -> Figure:
 
     ``groups`` maps a label to that group's runs (a list, or the ``{seed: run}`` of
     ``kit.experiments.seed_runs``), e.g. ``{"Plain-34": seed_runs(ws, "plain34"), ...}``. Accuracies in %.
+
+    As in ``kit.experiments.seed_summary``, only finished runs count; the legend says how many unfinished ones
+    were left out. The mean and band stop at the last epoch that *every* finished seed reached (with early
+    stopping some stop sooner), so each point averages the same seeds; the faint lines show the full runs. The
+    band is the sample standard deviation (n - 1) and is drawn only from two seeds on.
     """
     import pandas as pd
 
@@ -307,13 +313,20 @@ def seed_curves(groups: Any, metric: str = "val_acc") -> Figure:
         if not members:
             raise ValueError(f"group {label!r} has no runs")
         color = f"C{i % 10}"
-        frame = pd.concat([run.history[["epoch", metric]] for run in members])
-        for run in members:
+        finished = [run for run in members if run.finished]
+        left_out = f", {len(members) - len(finished)} unfinished not shown" if len(finished) < len(members) else ""
+        if not finished:
+            ax.plot([], [], color=color, label=f"{label} (no finished run{left_out})")
+            continue
+        for run in finished:
             ax.plot(run.history["epoch"], run.history[metric] * scale, color=color, alpha=0.25, linewidth=0.8)
-        stats = frame.groupby("epoch")[metric].agg(["mean", "std"]).fillna({"std": 0.0})
-        ax.plot(stats.index, stats["mean"] * scale, color=color, linewidth=2, label=f"{label} (n={len(members)})")
-        ax.fill_between(stats.index, (stats["mean"] - stats["std"]) * scale, (stats["mean"] + stats["std"]) * scale,
-                        color=color, alpha=0.2)
+        per_seed = pd.concat([run.history.set_index("epoch")[metric] for run in finished], axis=1, join="inner")
+        mean = per_seed.mean(axis=1)
+        ax.plot(per_seed.index, mean * scale, color=color, linewidth=2,
+                label=f"{label} (n={len(finished)}{left_out})")
+        if len(finished) > 1:
+            std = per_seed.std(axis=1, ddof=1)
+            ax.fill_between(per_seed.index, (mean - std) * scale, (mean + std) * scale, color=color, alpha=0.2)
     ax.set(xlabel="epoch", ylabel=metric.replace("_", " ") + (" (%)" if scale == 100.0 else ""),
            title=f"{metric.replace('_', ' ')} over seeds: mean ± std")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))

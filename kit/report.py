@@ -23,6 +23,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from kit import experiments, plots
+from kit.files import atomic_write_text
+from kit.header import is_placeholder_name, is_placeholder_nim
 from kit.links import colab_url
 from kit.runs import (RunResult, comparison_table, differing_hyperparameters, display_name, f1_table,
                       hyperparameter_table, load_runs, run_summary_table)
@@ -109,7 +111,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "gradient_flow": "Aliran gradien",
         "gradient_flow_note": "Norma gradien tiap blok (skala log), dari stem (`conv1`) sampai classifier (`fc`), "
                               "dicatat saat training setiap `grad_norm_every` langkah optimizer di "
-                              "`gradient_norms.csv`; langkah 1 = inisialisasi, epoch lain = median langkah yang "
+                              "`gradient_norms.csv`; langkah tercatat pertama sebelum update = inisialisasi, epoch lain = median langkah yang "
                               "dicatat. `conv1/fc` jauh di bawah 1 berarti gradien menghilang (vanishing).",
         "gradient_point": "Titik",
         "gradient_min": "Blok terkecil",
@@ -217,7 +219,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "gradient_flow": "Gradient flow",
         "gradient_flow_note": "Gradient norm of each block (log scale), from the stem (`conv1`) to the classifier "
                               "(`fc`), recorded during training every `grad_norm_every` optimizer steps in "
-                              "`gradient_norms.csv`; step 1 = initialisation, other epochs = median of the recorded "
+                              "`gradient_norms.csv`; the first recorded step before any update = initialisation, other epochs = median of the recorded "
                               "steps. `conv1/fc` far below 1 would mean a vanishing gradient.",
         "gradient_point": "Point",
         "gradient_min": "Smallest block",
@@ -252,21 +254,19 @@ COLAB_NOTEBOOKS = ("01_data.ipynb", "02_plain34.ipynb", "03_resnet34.ipynb", "04
 MODIFICATIONS_NOTEBOOK = "05_modifications.ipynb"
 
 _KEEP_BLOCK = re.compile(r"<!-- keep:(?P<name>[\w-]+) -->\n(?P<body>.*?)<!-- /keep:(?P=name) -->", re.DOTALL)
-_PLACEHOLDER_NAME = re.compile(r"^(nama(\s+anggota)?(\s*\d+)?|name(\s+\d+)?|anggota\s*\d*|member\s*\d*|"
-                               r"kelompok\s*x*|group\s*x*|todo|tbd|-+|\.+|…|x+|<.*>)$", re.IGNORECASE)
 
 
 # --- the group header ---------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class GroupHeader:
-    """The group name and ``(name, NIM)`` pairs, read from ``kit.config.Header``, any object with
+    """The group name and ``(name, NIM)`` pairs, read from ``kit.header.Header``, any object with
     ``group_name`` and ``members`` attributes, or a dict with those keys."""
 
     group_name: str
     members: tuple[tuple[str, str], ...]
     flagged_incomplete: bool = False
-    """True when the source header itself says it is unfilled (``kit.config.Header.is_placeholder``)."""
+    """True when the source header itself says it is unfilled (``kit.header.Header.is_placeholder``)."""
 
     @classmethod
     def read(cls, header: Any) -> GroupHeader:
@@ -282,7 +282,7 @@ class GroupHeader:
         elif hasattr(header, "group_name") and hasattr(header, "members"):
             group_name, members = header.group_name, header.members
         else:
-            raise TypeError(f"Header must have group_name and members (kit.config.Header or a dict), got "
+            raise TypeError(f"Header must have group_name and members (kit.header.Header or a dict), got "
                             f"{type(header).__name__}")
         pairs = []
         for position, member in enumerate(members, start=1):
@@ -298,12 +298,12 @@ class GroupHeader:
     def problems(self) -> list[str]:
         """Which fields are unfilled or invalid (empty for a complete header)."""
         found = []
-        if _is_placeholder(self.group_name):
+        if is_placeholder_name(self.group_name):
             found.append("group_name")
         if not self.members:
             found.append("members")
         for position, (name, nim) in enumerate(self.members, start=1):
-            if _is_placeholder(name):
+            if is_placeholder_name(name):
                 found.append(f"member {position} name")
             if not nim.isdigit():
                 found.append(f"member {position} NIM")
@@ -312,21 +312,17 @@ class GroupHeader:
         return found
 
 
-def _is_placeholder(text: str) -> bool:
-    return not text.strip() or bool(_PLACEHOLDER_NAME.match(text.strip()))
-
-
 def _nim_cell(nim: str, text: dict[str, str]) -> str:
     if nim.isdigit():
         return nim
     # "1xxxxxxxx" or empty is an unfilled template; anything else with non-digits is a typo.
-    if not nim or re.fullmatch(r"\d*[xX?.\-_…]+[\dxX?.\-_…]*|<.*>", nim):
+    if is_placeholder_nim(nim):
         return f"{_escape(nim)} {text['unfilled']}".strip()
     return f"{_escape(nim)} {text['invalid_nim']}"
 
 
 def _name_cell(name: str, text: dict[str, str]) -> str:
-    return f"{_escape(name)} {text['unfilled']}".strip() if _is_placeholder(name) else _escape(name)
+    return f"{_escape(name)} {text['unfilled']}".strip() if is_placeholder_name(name) else _escape(name)
 
 
 # --- the context every section reads -----------------------------------------------------------------------
@@ -397,7 +393,7 @@ def write_report(workspace: str | Path, runs: Sequence[str | Path | RunResult] =
     if readme.exists():
         markdown = _carry_keep_blocks(readme.read_text(encoding="utf-8"), markdown)
     out_dir.mkdir(parents=True, exist_ok=True)
-    readme.write_text(markdown, encoding="utf-8")
+    atomic_write_text(readme, markdown)
     return readme
 
 
@@ -567,7 +563,8 @@ def seeds_section(ctx: ReportContext) -> str | None:
         groups = {name: experiments.seed_runs(ctx.workspace, name) for name in names}
         if not any(groups.values()):
             return None
-        best, last = (experiments.seed_summary(ctx.workspace, names, point=point) for point in ("best", "last"))
+        best, last = (experiments.seed_summary(ctx.workspace, names, point=point, runs=groups)
+                      for point in ("best", "last"))
     except ValueError as error:
         return "\n".join([f"## {t['seeds']}", "", t["seed_problem"].format(error=error)])
     last = last.set_index("name")
@@ -586,19 +583,22 @@ def seeds_section(ctx: ReportContext) -> str | None:
             seeds = ", ".join(map(str, row["unfinished"]))
             lines.append("- " + t["seed_unfinished"].format(run=row["label"], seeds=seeds))
     if len(names) > 1 and {names[0], names[-1]} <= set(best["name"]):
-        lines += [f"- {fact}" for fact in _seed_difference_facts(ctx, names[0], names[-1])]
+        lines += [f"- {fact}" for fact in _seed_difference_facts(ctx, names[0], names[-1], groups)]
     figure = plots.seed_curves({run.label: groups[run.name] for run in ctx.runs if groups[run.name]})
     lines += ["", ctx.figure(figure, "seeds_val_acc", t["seeds"])]
     return "\n".join(lines)
 
 
-def _seed_difference_facts(ctx: ReportContext, reference: str, other: str) -> list[str]:
-    """``other - reference`` paired by seed: val acc at the best and last epoch, final train loss."""
+def _seed_difference_facts(ctx: ReportContext, reference: str, other: str,
+                           groups: experiments.SeedRuns) -> list[str]:
+    """``other - reference`` paired by seed: val acc at the best and last epoch, final train loss; ``groups``
+    holds the seed runs of both, already loaded."""
     t, a, b = ctx.text, display_name(reference), display_name(other)
     try:
-        differences = {point: experiments.paired_difference(ctx.workspace, reference, other, "val_acc", point)
+        differences = {point: experiments.paired_difference(ctx.workspace, reference, other, "val_acc", point,
+                                                            runs=groups)
                        for point in ("best", "last")}
-        loss = experiments.paired_difference(ctx.workspace, reference, other, "train_loss", "last")
+        loss = experiments.paired_difference(ctx.workspace, reference, other, "train_loss", "last", runs=groups)
     except (ValueError, FileNotFoundError):
         return []  # no finished seed in common yet: the table above shows which seeds exist
     facts = []
@@ -617,11 +617,11 @@ def _seed_difference_facts(ctx: ReportContext, reference: str, other: str) -> li
 
 def gradient_flow_section(ctx: ReportContext) -> str | None:
     """Per-block gradient norms of the compared runs (figure and table); absent when no run recorded them."""
-    recorded = [run for run in ctx.runs if run.run_dir is not None and (run.run_dir / "gradient_norms.csv").is_file()]
+    from kit.diagnostics import gradient_flow_table, has_gradient_norms  # torch, as the confusion section loads
+
+    recorded = [run for run in ctx.runs if has_gradient_norms(run)]
     if not recorded:
         return None
-    from kit.diagnostics import gradient_flow_table  # pulls in torch: only when there is something to show
-
     t = ctx.text
     table = gradient_flow_table(recorded)
     shown = pd.DataFrame({t["model"]: table["run"], t["gradient_point"]: table["point"], "conv1": table["conv1"],
@@ -640,7 +640,7 @@ def degradation_section(ctx: ReportContext) -> str | None:
     t = ctx.text
     try:
         runs = experiments.load_degradation_runs(ctx.workspace)
-        table = experiments.degradation_table(ctx.workspace)
+        table = experiments.degradation_table(ctx.workspace, runs=runs)
     except ValueError as error:
         return "\n".join([f"## {t['degradation']}", "", t["degradation_problem"].format(error=error)])
     shown = pd.DataFrame({t["model"]: table["label"], "Epoch": table["epoch"],

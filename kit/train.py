@@ -24,10 +24,10 @@ import functools
 import gc
 import json
 import math
-import os
 import random
 import threading
 import time
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -40,6 +40,7 @@ from tqdm.auto import tqdm
 from kit.config import Config
 from kit.diagnostics import GRADIENT_NORMS_FILE, GradientNormRecorder, gradient_frame
 from kit.env import autocast_dtype, default_device
+from kit.files import atomic_save, atomic_write_text
 from kit.models import build_model, count_parameters
 
 if TYPE_CHECKING:  # the contract only; importing kit.data would pull in the whole data pipeline
@@ -51,7 +52,7 @@ LIVE_EVERY = 10
 """Steps between two progress-bar updates: each update waits for the GPU, so not after every step."""
 
 OutOfMemoryError = getattr(torch, "OutOfMemoryError", torch.cuda.OutOfMemoryError)
-"""pandas 3 reads floats back exactly by default; pandas 2 needs to be asked."""
+"""torch < 2.5 has only ``torch.cuda.OutOfMemoryError``."""
 
 
 class ConfigMismatchError(ValueError):
@@ -92,7 +93,8 @@ def build_model_for(config: Config, num_classes: int) -> nn.Module:
 
 
 def make_optimizer(model: nn.Module, config: Config) -> torch.optim.Optimizer:
-    """AdamW (Loshchilov & Hutter 2019), Adam (Kingma & Ba 2015) or SGD with Nesterov momentum."""
+    """AdamW (Loshchilov & Hutter 2019), Adam (Kingma & Ba 2015) or SGD with Nesterov momentum (Sutskever et al.
+    2013, "On the importance of initialization and momentum in deep learning")."""
     params = [p for p in model.parameters() if p.requires_grad]
     if config.optimizer == "adamw":
         return torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
@@ -216,6 +218,8 @@ def fit(
         history = _history_frame(checkpoint["history"]).to_dict("records")
         # From last.pt, not the csv: exactly the recorded steps up to the checkpointed epoch, none past it.
         gradient_norms = gradient_frame(checkpoint.get("gradient_norms")).to_dict("records")
+        if recorder is not None:
+            recorder.resume(gradient_norms)
         if progress:
             tqdm.write(f"Resuming {run_dir} after epoch {len(history)} of {config.epochs}.")
 
@@ -250,7 +254,7 @@ def fit(
                             "images_per_s": images_per_s})
             stopped_early = _patience_ran_out(history, config)
             finished = epoch == config.epochs or stopped_early
-            is_best = val_acc > max((row["val_acc"] for row in history[:-1]), default=-1.0)
+            is_best = _best_row(history) is history[-1]
             saver.submit(_epoch_files(run_dir, model, optimizer, scheduler, scaler, config, history, info,
                                       is_best, finished, stopped_early, gradient_norms if recorder else None))
             if progress:
@@ -278,7 +282,10 @@ def _train_one_epoch(model, batches, steps, optimizer, scheduler, scaler, criter
     """One pass over the training batches; returns (mean loss, accuracy, last lr, images per second).
 
     ``recorder`` (a ``kit.diagnostics.GradientNormRecorder``) sees the gradients of its steps after ``backward``
-    and before the update.
+    and before the update; a record of a step the fp16 loss scaler skips is discarded.
+
+    The scheduler advances on every step, also on one the scaler skips (as in PyTorch's AMP examples): the
+    schedule counts batches, and the few skipped steps early in an fp16 run only lose their learning rate.
     """
     model.train()
     device = next(model.parameters()).device
@@ -299,15 +306,22 @@ def _train_one_epoch(model, batches, steps, optimizer, scheduler, scaler, criter
         optimizer.zero_grad(set_to_none=True)
         scaler.scale(loss).backward()
         global_step = (epoch - 1) * steps + step
+        scale = None
         if recorder is not None and recorder.due(global_step):
             # fp16: unscale first so the true gradient is recorded; scaler.step then does not unscale again,
             # so the update is the same as without recording (and a no-op without loss scaling).
             scaler.unscale_(optimizer)
             recorder.record(global_step, epoch)
+            scale = scaler.get_scale() if scaler.is_enabled() else None  # scaler.step waits for the GPU anyway
         scaler.step(optimizer)
         scaler.update()
+        if scale is not None and scaler.get_scale() < scale:  # the scale only drops when the step was skipped
+            recorder.discard()  # inf/NaN gradients of unchanged weights; the next step records instead
         lr = optimizer.param_groups[0]["lr"]
-        scheduler.step()
+        if global_step == 1:
+            _first_scheduler_step(scheduler)
+        else:
+            scheduler.step()
 
         loss_sum += loss.detach().float() * labels.numel()
         correct += (logits.argmax(dim=1) == labels).sum()
@@ -323,6 +337,18 @@ def _train_one_epoch(model, batches, steps, optimizer, scheduler, scaler, criter
     mean_loss = loss_sum.item() / seen
     _stop_if_diverged(mean_loss, epoch, step, lr, config)
     return mean_loss, correct.item() / seen, lr, seen / seconds
+
+
+def _first_scheduler_step(scheduler) -> None:
+    """``scheduler.step()`` on a run's first step, where an fp16 run's loss scaler usually skips the update.
+
+    PyTorch then warns that the scheduler stepped before the optimizer and the schedule's first value is
+    skipped. That is intended (``_train_one_epoch``) and only this warning is silenced, so it does not alarm
+    students on a T4.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", r"Detected call of `lr_scheduler\.step\(\)` before", UserWarning)
+        scheduler.step()
 
 
 def _stop_if_diverged(mean_loss: float, epoch: int, step: int, lr: float, config: Config) -> None:
@@ -396,6 +422,21 @@ def _synchronize(device: torch.device) -> None:
 
 # ---- the run folder ----------------------------------------------------------------------------------------
 
+def check_run_config(run_dir: Path, config: Config, *, hint: str | None = None) -> bool:
+    """True when ``run_dir`` holds a run of ``config``, False when it holds no run; ``ConfigMismatchError``
+    naming every changed field when it holds a run of another config (nothing is ever overwritten)."""
+    config_file = run_dir / "config.json"
+    if not config_file.is_file():
+        return False
+    changed = Config.from_json(config_file).differences(config)
+    if changed:
+        listed = ", ".join(f"{name} {old!r} -> {new!r}" for name, (old, new) in changed.items())
+        hint = hint or f"train into a new folder (e.g. run_dir_for(workspace, '{run_dir.name}_2'))"
+        raise ConfigMismatchError(f"{run_dir} already holds a run with a different config ({listed}). A run folder "
+                                  f"belongs to one config: {hint} or delete this folder to start over.")
+    return True
+
+
 def _open_run(run_dir: Path, config: Config) -> dict[str, Any] | None:
     """The last checkpoint of a run with ``config`` in ``run_dir``; None for a new run; an error otherwise."""
     config_file = run_dir / "config.json"
@@ -405,14 +446,7 @@ def _open_run(run_dir: Path, config: Config) -> dict[str, Any] | None:
             raise FileExistsError(f"{run_dir} holds {', '.join(leftovers)} but no config.json, so it is not a run "
                                   "this kit can resume. Choose another run folder or delete this one.")
         return None
-    saved = Config.from_json(config_file)
-    changed = saved.differences(config)
-    if changed:
-        listed = ", ".join(f"{name} {old!r} -> {new!r}" for name, (old, new) in changed.items())
-        raise ConfigMismatchError(
-            f"{run_dir} already holds a run with a different config ({listed}). A run folder belongs to one "
-            f"config: train into a new folder (e.g. run_dir_for(workspace, '{run_dir.name}_2')) or delete this "
-            "folder to start over.")
+    check_run_config(run_dir, config)
     if not (run_dir / "last.pt").exists():
         return None  # stopped during its first epoch: nothing to resume, start afresh
     checkpoint = load_checkpoint(run_dir / "last.pt")
@@ -461,9 +495,14 @@ def _epoch_files(run_dir, model, optimizer, scheduler, scaler, config, history, 
     return files
 
 
+def _best_row(history: list[dict[str, Any]]) -> dict[str, Any]:
+    """The epoch with the highest val acc; the first of equals (best.pt is only replaced by a strictly better one)."""
+    return max(history, key=lambda row: row["val_acc"])
+
+
 def _metrics(history, info, finished, stopped_early) -> dict[str, Any]:
     keys = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc")
-    best = max(history, key=lambda row: row["val_acc"])  # the first of equals, like best.pt
+    best = _best_row(history)
     return {
         "model": info["model"], "parameters": info["parameters"], "device": info["device"],
         "precision": info["precision"], "epochs_planned": info["epochs_planned"], "epochs_done": len(history),
@@ -487,38 +526,6 @@ def _write_predictions(model: nn.Module, data: Batches, run_dir: Path, device: t
 
 
 # ---- atomic files ------------------------------------------------------------------------------------------
-
-def atomic_save(obj: Any, path: str | Path) -> None:
-    """``torch.save`` to a temporary file beside ``path``, then rename it over ``path``.
-
-    ``os.replace`` is atomic, so ``path`` always holds either the old or the new complete file, however the
-    process ends (disconnect, Ctrl-C, full disk).
-    """
-    path = Path(path)
-    temporary = path.with_name(f".{path.name}.tmp")
-    try:
-        with open(temporary, "wb") as handle:
-            torch.save(obj, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-
-
-def atomic_write_text(path: str | Path, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` atomically, like ``atomic_save``."""
-    path = Path(path)
-    temporary = path.with_name(f".{path.name}.tmp")
-    try:
-        with open(temporary, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-
 
 def write_files(files: list[tuple[Path, Any]]) -> None:
     """Write ``(path, content)`` pairs in order, each atomically: text as UTF-8, anything else with torch.save."""

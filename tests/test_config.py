@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from kit.config import PLACEHOLDER_GROUP_NAME, PLACEHOLDER_MEMBERS, Config, Header
+from kit.config import Config
+from kit.header import PLACEHOLDER_GROUP_NAME, PLACEHOLDER_MEMBERS, Header
 
 
 def test_defaults_follow_the_course():

@@ -1,18 +1,22 @@
 """kit.diagnostics: per-block gradient norms recorded by fit, measured at initialisation, plotted and reported
 (plain18/resnet18 at 32 px on tiny in-memory batches, CPU)."""
 
+import itertools
 import json
 import shutil
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
 
+import kit.train
 from kit import plots
 from kit.config import Config
-from kit.diagnostics import (GRADIENT_COLUMNS, GradientNormRecorder, block_order, compare_gradient_norms_at_init,
-                             default_epochs, gradient_flow_table, gradient_norms_at_init, parameter_groups,
+from kit.diagnostics import (GRADIENT_COLUMNS, GradientNormRecorder, block_order, block_profile,
+                             compare_gradient_norms_at_init, default_epochs, gradient_flow_table,
+                             gradient_norms_at_init, group_norms, initial_step, parameter_groups,
                              read_gradient_norms, recorded_epochs)
 from kit.models import build_model, count_parameters
 from kit.report import write_report
@@ -85,9 +89,13 @@ def test_recorded_norms_are_the_parameters_gradients():
     images, labels = TinyBatches().eval_batches("val").__next__()
     torch.nn.functional.cross_entropy(model(images), labels).backward()
     recorder = GradientNormRecorder(model, every=2)
-    assert [recorder.due(step) for step in (1, 2, 3, 4, 5)] == [True, False, True, False, True]
-    recorder.record(step=1, epoch=1)
-    rows = pd.DataFrame(recorder.rows())
+    due = []
+    for step in (1, 2, 3, 4, 5):  # as fit asks: in order, recording each due step
+        due.append(recorder.due(step))
+        if due[-1]:
+            recorder.record(step=step, epoch=1)
+    assert due == [True, False, True, False, True]
+    rows = pd.DataFrame(recorder.rows()).query("step == 1")
     assert recorder.rows() == []  # rows are handed over once
     block = model.layer3[1]
     expected = torch.cat([p.grad.flatten() for p in block.parameters()]).norm().item()
@@ -134,6 +142,72 @@ def test_loss_scaling_records_the_unscaled_gradient_and_trains_the_same(runs, tm
     reference = runs / "runs" / "plain18"
     pd.testing.assert_frame_equal(read_gradient_norms(tmp_path / "scaled"), read_gradient_norms(reference))
     assert load_checkpoint(tmp_path / "scaled" / "last.pt")["scaler"]["scale"] == 2.0**10
+
+
+def test_fp16_steps_skipped_by_the_loss_scaler_are_recorded_by_the_next_step(tmp_path, monkeypatch):
+    """A T4 trains in fp16 with a GradScaler whose first scale (65536) overflows: those steps are skipped. Their
+    inf/NaN norms must not be kept; the first step that updates records the gradient of the initial weights."""
+    monkeypatch.setattr(kit.train, "autocast_dtype", lambda device: torch.float16)  # fp16 autocast on the CPU
+    config = CONFIG.replace(epochs=1, image_size=16)
+    data = TinyBatches(n_train=48, n_val=8, batch_size=config.batch_size, image_size=config.image_size)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _train(tmp_path / "fp16", config, data)
+    assert not [w for w in caught if "lr_scheduler" in str(w.message)]
+    run = load_run(tmp_path / "fp16")
+    assert run.metrics["precision"] == "fp16"
+    assert load_checkpoint(tmp_path / "fp16" / "last.pt")["scaler"]["scale"] < 2.0**16  # the scaler did skip
+    norms = read_gradient_norms(run)
+    assert np.isfinite(norms["grad_norm"]).all()
+    first = int(norms["step"].min())
+    assert 1 < first <= data.train_steps() and initial_step(norms) == first
+
+    # the weights were still the initial ones at that step: its gradient is the initial model's on that batch
+    model = build_model_for(config, len(data.classes)).train()
+    images, labels = next(itertools.islice(data.train_batches(1), first - 1, None))
+    with torch.autocast("cpu", dtype=torch.float16):
+        loss = torch.nn.functional.cross_entropy(model(images), labels, label_smoothing=config.label_smoothing)
+    loss.backward()
+    expected = group_norms(parameter_groups(model)).tolist()
+    np.testing.assert_allclose(norms.loc[norms["step"] == first, "grad_norm"], expected, rtol=1e-2)
+
+    init = gradient_flow_table([run], epochs=[1]).set_index("point").loc["init"]
+    assert np.isfinite(init[["conv1", "min_block", "max_block", "fc", "stem_to_fc"]].astype(float)).all()
+    assert init["conv1"] == pytest.approx(norms.query("step == @first and block == 'conv1'")["grad_norm"].item())
+
+
+def test_a_discarded_record_makes_the_next_steps_due_also_after_a_resume():
+    model = build_model("plain18", 5)
+    recorder = GradientNormRecorder(model, every=3)  # scheduled: 1, 4, 7, ...
+    recorder.record(step=1, epoch=1)
+    recorder.discard()  # step 1 skipped by the scaler
+    assert [recorder.due(step) for step in (2, 3)] == [True, True]
+    recorder.record(step=2, epoch=1)  # kept
+    assert [recorder.due(step) for step in (3, 4, 5)] == [False, True, True]
+    assert [row["step"] for row in recorder.rows()] == [2] * len(BLOCKS)
+    with pytest.raises(RuntimeError, match="discard"):
+        recorder.discard()
+    resumed = GradientNormRecorder(model, every=3)
+    resumed.resume([{"step": 2}])
+    assert [resumed.due(step) for step in (3, 4)] == [False, True]
+
+
+def test_init_is_the_first_recorded_step_of_epoch_one():
+    def frame(steps, epochs):
+        return pd.DataFrame({"step": steps, "epoch": epochs, "block": "fc", "grad_norm": [float(s) for s in steps]})
+
+    assert initial_step(frame([3, 6, 9], [1, 2, 3])) == 3  # steps 1 and 2 skipped by the loss scaler
+    assert block_profile(frame([3, 6, 9], [1, 2, 3]), None).tolist() == [3.0]
+    assert initial_step(frame([11, 21], [2, 3])) is None  # recording began after updates: no initialisation
+    assert block_profile(frame([11, 21], [2, 3]), None).empty
+
+
+def test_a_gradient_file_without_its_columns_is_named(runs, tmp_path):
+    run_dir = tmp_path / "run"
+    shutil.copytree(runs / "runs" / "plain18", run_dir)
+    read_gradient_norms(run_dir).drop(columns="grad_norm").to_csv(run_dir / "gradient_norms.csv", index=False)
+    with pytest.raises(ValueError, match=r"gradient_norms.csv: missing columns \['grad_norm'\]"):
+        read_gradient_norms(run_dir)
 
 
 def test_recording_off_writes_no_file(tmp_path):

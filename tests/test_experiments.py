@@ -5,6 +5,7 @@ folders from run_factory); training is checked on tiny in-memory batches (CPU)."
 
 import json
 import statistics
+from pathlib import Path
 
 import pytest
 
@@ -192,3 +193,37 @@ def test_report_sections_appear_only_when_their_runs_exist(tmp_path):
     assert (tmp_path / "b" / "images" / "seeds_val_acc.png").is_file()
     indonesian = write_report(workspace, out_dir=tmp_path / "c").read_text()
     assert "## Beberapa seed" in indonesian and "## Eksperimen degradasi" in indonesian
+
+
+def test_summaries_of_loaded_runs_read_no_file_again(seeded, monkeypatch):
+    for model, seed in (("plain18", 3), ("resnet18", 4)):
+        write_run(seeded / "runs", model, model, seed=seed)
+    reads = []  # the folder name of every run experiments reads
+    real_load_run = experiments.load_run
+
+    def counting_load_run(run, *args, **kwargs):
+        reads.append(Path(run).name)
+        return real_load_run(run, *args, **kwargs)
+
+    monkeypatch.setattr(experiments, "load_run", counting_load_run)
+
+    groups = {name: seed_runs(seeded, name) for name in ("plain34", "resnet34")}
+    runs = load_degradation_runs(seeded)
+    loaded = len(reads)
+    pair = paired_difference(seeded, "plain34", "resnet34", "val_acc", "last", runs=groups)
+    summary = seed_summary(seeded, ["plain34", "resnet34"], runs=groups)
+    table = degradation_table(seeded, runs=runs)
+    assert len(reads) == loaded  # nothing read twice
+    assert pair == paired_difference(seeded, "plain34", "resnet34", "val_acc", "last")  # the workspace API
+    assert summary.equals(seed_summary(seeded, ["plain34", "resnet34"]))
+    assert table.equals(degradation_table(seeded))
+    with pytest.raises(ValueError, match=r"runs has no seed runs of \['resnet34'\]"):
+        seed_table(seeded, ["plain34", "resnet34"], runs={"plain34": groups["plain34"]})
+    with pytest.raises(ValueError, match="Run 'resnet18' is a resnet18, not a plain34"):
+        degradation_table(seeded, runs=[runs[0], runs[2], runs[1], runs[3]])
+
+    reads.clear()
+    write_report(seeded, out_dir=seeded / "report", language="en")
+    seed_reads = [run for run in reads if "-seed" in run]
+    assert seed_reads and len(seed_reads) == len(set(seed_reads))  # each seed run read once for the report
+    assert reads.count("plain18") == reads.count("resnet18") == 1  # the degradation runs, too

@@ -117,3 +117,33 @@ def test_misclassified_grid_names_a_wrong_folder(tmp_path, runs):
     write_images(tmp_path / "partial", ["0001.jpg"])
     with pytest.raises(FileNotFoundError, match="not found"):
         plots.misclassified_grid(runs[0], tmp_path / "partial")
+
+
+def test_seed_curves_average_finished_seeds_over_the_epochs_all_reached(tmp_path):
+    """Early stopping ends seeds at different epochs; an unfinished seed is not averaged (as in seed_summary)."""
+    runs_dir = tmp_path / "runs"
+    full = load_run(write_run(runs_dir, "a-seed0", "plain34", seed=1, epochs=6))
+    early = load_run(write_run(runs_dir, "a-seed1", "plain34", seed=2, epochs=6, epochs_done=4, stopped_early=True))
+    unfinished = load_run(write_run(runs_dir, "a-seed2", "plain34", seed=3, epochs=6, epochs_done=2))
+    single = load_run(write_run(runs_dir, "b-seed0", "resnet34", seed=4, epochs=6))
+    fig = plots.seed_curves({"A": {0: full, 1: early, 2: unfinished}, "B": [single]})
+    ax = fig.axes[0]
+    means = {line.get_label(): line for line in ax.lines if not line.get_label().startswith("_")}
+    assert set(means) == {"A (n=2, 1 unfinished not shown)", "B (n=1)"}
+    assert len(ax.lines) == 2 + 1 + 1 + 1  # faint lines of the finished seeds and one mean per group
+
+    mean_a = means["A (n=2, 1 unfinished not shown)"]
+    both = np.vstack([full.history["val_acc"][:4], early.history["val_acc"]])
+    np.testing.assert_array_equal(mean_a.get_xdata(), [1, 2, 3, 4])  # only epochs every seed reached
+    np.testing.assert_allclose(mean_a.get_ydata(), 100 * both.mean(axis=0))
+    np.testing.assert_allclose(means["B (n=1)"].get_ydata(), 100 * single.history["val_acc"])
+
+    assert len(ax.collections) == 1  # a band for A only: one seed has no spread to show
+    vertices = ax.collections[0].get_paths()[0].vertices
+    for epoch, mean, std in zip(range(1, 5), both.mean(axis=0), both.std(axis=0, ddof=1)):
+        ys = vertices[vertices[:, 0] == epoch, 1]
+        assert np.isclose(ys, 100 * (mean - std)).any() and np.isclose(ys, 100 * (mean + std)).any()
+    assert vertices[:, 0].max() == 4
+
+    nothing = plots.seed_curves({"C": [unfinished]}).axes[0]
+    assert [line.get_label() for line in nothing.lines] == ["C (no finished run, 1 unfinished not shown)"]

@@ -184,8 +184,9 @@ def test_complete_header_and_invalid_nim():
         header_markdown(["Ani", "122140001"])
 
 
-def test_config_header_object_is_accepted():
-    config = pytest.importorskip("kit.config")
+def test_kit_header_object_is_accepted():
+    from kit import header as config
+
     header = config.Header(group_name=HEADER["group_name"], members=tuple(HEADER["members"]))
     top = header_markdown(header, language="en")
     assert [r["NIM"] for r in table_with(top, "NIM")] == [nim for _, nim in HEADER["members"]]
@@ -249,3 +250,13 @@ def test_more_sections_can_be_added(workspace, tmp_path):
     text = write_report(workspace, header=HEADER, out_dir=tmp_path, extra_sections=[gradient_section]).read_text()
     assert "## Aliran gradien\n\nPlain-34, ResNet-34" in text
     assert text.index("## Aliran gradien") < text.index(f"## {STRINGS['id']['analysis']}")
+
+
+def test_notebook_warnings_and_report_marks_agree_on_placeholders():
+    from kit.header import Header
+
+    for template in ("TODO", "Member 1", "<nama>"):
+        header = Header("Kelompok 7", ((template, "<NIM>"),))
+        assert len(header.warnings) == 2  # the notebook warns about the name and the NIM ...
+        table = table_with(header_markdown(header), "NIM")[0]
+        assert STRINGS["id"]["unfilled"] in table["Nama"] and STRINGS["id"]["unfilled"] in table["NIM"]  # ... the report marks both
