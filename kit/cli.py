@@ -33,7 +33,7 @@ def _setup_training(args: argparse.Namespace):
     from pathlib import Path
 
     from kit.config import Config
-    from kit.data import make_batches, prepare
+    from kit.data import load_prepared, make_batches, prepare
     from kit.env import default_device, default_workspace, gpu_status, smoke_mode
 
     device = default_device()
@@ -54,8 +54,12 @@ def _setup_training(args: argparse.Namespace):
     elif device.type == "cpu":
         print(f"No GPU: training {config.epochs} epochs at {config.image_size} px on the CPU will be slow; "
               "add --smoke for a quick check.")
-    source = args.data or "synthetic"
-    prepared = prepare(source, workspace, val_fraction=config.val_fraction, seed=config.split_seed)
+    if args.data is None and (workspace / "split.csv").is_file():
+        source = "the workspace's split.csv"  # prepared before (notebook 01 or `kit data`): train on that, as is
+        prepared = load_prepared(workspace)
+    else:
+        source = args.data or "synthetic"
+        prepared = prepare(source, workspace, val_fraction=config.val_fraction, seed=config.split_seed)
     report = prepared.report
     sizes = {split: int((prepared.split["split"] == split).sum()) for split in ("train", "val", "test")}
     print(f"data: {source} -> {report['n_images']} images; train {sizes['train']}, val {sizes['val']}, "
@@ -186,7 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
     train = commands.add_parser("train", help="train one model (plain34, resnet34, ...) and evaluate it")
     for command in (run_all, train):
         command.add_argument("--data", metavar="PATH", help="dataset folder, zip, 'gdrive' (the course zip) or "
-                                                            "URL (default: the embedded synthetic dataset)")
+                                                            "URL (default: the workspace's split.csv when there "
+                                                            "is one, else the embedded synthetic dataset)")
         command.add_argument("--workspace", help="workspace folder (default: $KIT_WORKSPACE, Drive in Colab, "
                                                  "./workspace; small runs go to its smoke/ subfolder)")
         command.add_argument("--smoke", action="store_true", help="small settings (64 px, 2 epochs) for a quick "
@@ -209,7 +214,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.handler(args)
+    try:
+        return args.handler(args)
+    except KeyboardInterrupt:
+        print(f"\nkit {args.command}: stopped. Every finished epoch is saved; run the same command again to "
+              "resume.", file=sys.stderr)
+        return 130
+    except (ValueError, OSError) as error:  # bad input (data, options, files): the message says what to fix
+        print(f"kit {args.command}: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

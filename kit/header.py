@@ -17,7 +17,8 @@ PLACEHOLDER_MEMBERS = (("Nama Anggota 1", "1xxxxxxxx"), ("Nama Anggota 2", "1xxx
 _PLACEHOLDER_NAME = re.compile(r"^(nama(\s+anggota)?(\s*\d+)?|name(\s+\d+)?|anggota\s*\d*|member\s*\d*|"
                                r"kelompok\s*x*|group\s*x*|todo|tbd|-+|\.+|…|x+|<.*>)$",
                                re.IGNORECASE)
-_PLACEHOLDER_NIM = re.compile(r"^(\d*[xX?.\-_…]+[\dxX?.\-_…]*|<.*>)$")
+_PLACEHOLDER_NIM = re.compile(r"^(\d*[xX?…]+[\dxX?…]*|[.\-_…]+|<.*>)$")
+"""A template NIM has an x, ? or … where digits go ("1xxxxxxxx"); "120-140-045" is a typo, not a template."""
 
 
 @dataclass(frozen=True)

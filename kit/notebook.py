@@ -57,7 +57,8 @@ class Session:
                 changes = ", ".join(f"{k}: saved {a!r}, asked {b!r}" for k, (a, b) in differences.items())
                 raise ValueError(
                     f"{path} already fixes the experiment's settings and this notebook asks for others ({changes}). "
-                    "Runs compared in the report must share one Config: use the same values, or delete "
+                    "Runs compared in the report must share one Config: set hyperparameters in the first notebook "
+                    "that runs (01_data) and call session.experiment() without arguments elsewhere; or delete "
                     f"{EXPERIMENT_FILE} and the runs in {self.workspace / 'runs'} to start over.")
             return saved
         config = Config.smoke(**overrides) if self.smoke else Config(**overrides)
@@ -82,7 +83,7 @@ class Session:
 
     def _repr_markdown_(self) -> str:
         members = ", ".join(f"{name} ({nim})" for name, nim in self.header.members)
-        mode = " · **smoke mode** (synthetic data, small images)" if self.smoke else ""
+        mode = " · **smoke mode** (small images, 2 epochs: a check that everything runs)" if self.smoke else ""
         return (f"**{self.header.group_name}**: {members}  \n"
                 f"workspace: `{self.workspace}` · {gpu_status()}{mode}")
 
@@ -97,20 +98,22 @@ def start(group_name: str, members: Sequence[tuple[str, str]], *, workspace: str
     notebook still runs, and the report marks it). The header is saved in the workspace as ``header.json``.
     """
     header = Header(group_name, tuple(members))
-    for message in header.warnings:
-        warnings.warn(message, HeaderWarning, stacklevel=2)
+    if header.warnings:
+        warnings.warn("Header kelompok belum lengkap (the group header is incomplete; the report marks it):\n- "
+                      + "\n- ".join(header.warnings), HeaderWarning, stacklevel=2)
     path = setup_workspace(workspace)
     atomic_write_text(path / HEADER_FILE, json.dumps(header.to_dict(), indent=2, ensure_ascii=False) + "\n")
-    _show_figures_inline()
+    _configure_display()
     device = default_device()
     if in_colab() and device.type != "cuda":
         warnings.warn(gpu_status(), RuntimeWarning, stacklevel=2)
     return Session(header=header, workspace=path, device=device, smoke=smoke_mode())
 
 
-def _show_figures_inline() -> None:
-    """Let a cell that ends with a returned Figure draw it (kit builds figures without pyplot, which is what
-    would otherwise switch Jupyter's inline display on). Does nothing outside IPython."""
+def _configure_display() -> None:
+    """Notebook display settings: a cell that ends with a returned Figure draws it (kit builds figures without
+    pyplot, which is what would otherwise switch Jupyter's inline display on), and table cells show their whole
+    text (descriptions and paper citations are longer than pandas' 50 characters). Nothing outside IPython."""
     try:
         from IPython import get_ipython
     except ImportError:
@@ -118,3 +121,6 @@ def _show_figures_inline() -> None:
     shell = get_ipython()
     if shell is not None and hasattr(shell, "run_line_magic"):
         shell.run_line_magic("matplotlib", "inline")
+        import pandas as pd
+
+        pd.set_option("display.max_colwidth", None)

@@ -177,7 +177,7 @@ def fit(
     run_dir = Path(run_dir).expanduser()
     device = torch.device(device) if device is not None else default_device()
     _check_inputs(model, data, config)
-    checkpoint = _open_run(run_dir, config)
+    checkpoint = _open_run(run_dir, config, getattr(data, "fingerprint", None))
     model.to(device)
 
     if checkpoint is not None and checkpoint["finished"]:
@@ -200,7 +200,8 @@ def fit(
     criterion = nn.CrossEntropyLoss(label_smoothing=config.label_smoothing)
     recorder = GradientNormRecorder(model, config.grad_norm_every) if config.grad_norm_every else None
     info = {"model": config.model, "parameters": count_parameters(model), "device": _device_name(device),
-            "precision": precision_name(dtype), "epochs_planned": config.epochs, "classes": list(data.classes)}
+            "precision": precision_name(dtype), "epochs_planned": config.epochs, "classes": list(data.classes),
+            "data": getattr(data, "fingerprint", None)}
 
     if checkpoint is None:
         run_dir.mkdir(parents=True, exist_ok=True)
@@ -208,6 +209,10 @@ def fit(
         set_seed(config.seed)
         history: list[dict[str, Any]] = []
         gradient_norms: list[dict[str, Any]] = []
+        # The starting point as a checkpoint too: a run stopped during epoch 1 restarts from these weights, not
+        # from the half-trained model still in the notebook's memory.
+        atomic_save(_checkpoint(model, optimizer, scheduler, scaler, config, history, info, False, False,
+                                gradient_norms if recorder else None), run_dir / "last.pt")
     else:
         model.load_state_dict(checkpoint["model"])
         optimizer.load_state_dict(checkpoint["optimizer"])
@@ -437,8 +442,9 @@ def check_run_config(run_dir: Path, config: Config, *, hint: str | None = None) 
     return True
 
 
-def _open_run(run_dir: Path, config: Config) -> dict[str, Any] | None:
-    """The last checkpoint of a run with ``config`` in ``run_dir``; None for a new run; an error otherwise."""
+def _open_run(run_dir: Path, config: Config, data_fingerprint: str | None = None) -> dict[str, Any] | None:
+    """The last checkpoint of a run with ``config`` on the same data in ``run_dir``; None for a new run; an error
+    otherwise."""
     config_file = run_dir / "config.json"
     if not config_file.exists():
         leftovers = [name for name in RUN_FILES if (run_dir / name).exists()]
@@ -448,11 +454,16 @@ def _open_run(run_dir: Path, config: Config) -> dict[str, Any] | None:
         return None
     check_run_config(run_dir, config)
     if not (run_dir / "last.pt").exists():
-        return None  # stopped during its first epoch: nothing to resume, start afresh
+        return None  # stopped before its starting point was saved: nothing trained yet, start afresh
     checkpoint = load_checkpoint(run_dir / "last.pt")
     if Config.from_dict(checkpoint["config"]) != config:  # via Config: a field added since has its default
         raise ConfigMismatchError(f"{run_dir / 'last.pt'} was written with another config than config.json; "
                                   "the folder was edited by hand. Delete it to start over.")
+    trained_on = checkpoint.get("data")
+    if trained_on and data_fingerprint and trained_on != data_fingerprint:
+        raise ConfigMismatchError(
+            f"{run_dir} was trained on other data or another split (split.csv has changed since), so its numbers "
+            "would not match the data report. Train into a new folder, or delete this one to train it again.")
     return checkpoint
 
 
@@ -467,6 +478,21 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
         raise RuntimeError(f"{path} cannot be read ({error}). Delete the run folder and train again.") from error
 
 
+def _checkpoint(model, optimizer, scheduler, scaler, config, history, info, finished, stopped_early,
+                gradient_norms=None) -> dict[str, Any]:
+    """Everything a resume needs after the last epoch of ``history`` (epoch 0: before any training), on the CPU."""
+    checkpoint = {
+        "epoch": history[-1]["epoch"] if history else 0, "model": _to_cpu(model.state_dict()),
+        "optimizer": _to_cpu(optimizer.state_dict()), "scheduler": scheduler.state_dict(),
+        "scaler": scaler.state_dict(), "rng": _rng_state(), "history": _history_frame(history).to_dict("list"),
+        "config": config.to_dict(), "classes": info["classes"], "data": info["data"], "finished": finished,
+        "stopped_early": stopped_early,
+    }
+    if gradient_norms is not None:
+        checkpoint["gradient_norms"] = gradient_frame(gradient_norms).to_dict("list")
+    return checkpoint
+
+
 def _epoch_files(run_dir, model, optimizer, scheduler, scaler, config, history, info, is_best, finished,
                  stopped_early, gradient_norms=None) -> list[tuple[Path, Any]]:
     """The files of one epoch, in write order, as CPU snapshots (training goes on while they are written).
@@ -474,15 +500,9 @@ def _epoch_files(run_dir, model, optimizer, scheduler, scaler, config, history, 
     best.pt goes first and metrics.json last, so after a crash at any point the folder describes an epoch whose
     files all exist, and last.pt (the resume point) never runs ahead of best.pt.
     """
-    weights = _to_cpu(model.state_dict())
-    last = {
-        "epoch": history[-1]["epoch"], "model": weights, "optimizer": _to_cpu(optimizer.state_dict()),
-        "scheduler": scheduler.state_dict(), "scaler": scaler.state_dict(), "rng": _rng_state(),
-        "history": _history_frame(history).to_dict("list"), "config": config.to_dict(),
-        "classes": info["classes"], "finished": finished, "stopped_early": stopped_early,
-    }
-    if gradient_norms is not None:
-        last["gradient_norms"] = gradient_frame(gradient_norms).to_dict("list")
+    last = _checkpoint(model, optimizer, scheduler, scaler, config, history, info, finished, stopped_early,
+                       gradient_norms)
+    weights = last["model"]
     files: list[tuple[Path, Any]] = []
     if is_best:
         files.append((run_dir / "best.pt", {"epoch": last["epoch"], "model": weights, "config": last["config"],
@@ -506,7 +526,7 @@ def _metrics(history, info, finished, stopped_early) -> dict[str, Any]:
     return {
         "model": info["model"], "parameters": info["parameters"], "device": info["device"],
         "precision": info["precision"], "epochs_planned": info["epochs_planned"], "epochs_done": len(history),
-        "finished": finished, "stopped_early": stopped_early,
+        "finished": finished, "stopped_early": stopped_early, "data": info["data"],
         "best": {k: best[k] for k in keys}, "last": {k: history[-1][k] for k in keys},
     }
 

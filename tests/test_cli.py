@@ -67,3 +67,26 @@ def test_kit_all_trains_both_models_and_writes_the_report(workspace, capsys):
     plain, resnet = (Config.from_json(workspace / "runs" / n / "config.json") for n in ("plain34", "resnet34"))
     assert plain.differences(resnet) == {"model": ("plain34", "resnet34")}  # one config drives both
     assert (workspace / "report" / "README.md").exists()
+
+
+def test_without_data_kit_train_uses_the_workspace_split(tmp_path, capsys):
+    from kit.data import make_synthetic
+
+    real = make_synthetic(tmp_path / "course", per_class=6, seed=3)  # stands in for the group's real dataset
+    assert main(["data", str(real), "--workspace", str(tmp_path / "ws")]) == 0
+    split_before = (tmp_path / "ws" / "split.csv").read_text()
+    assert main(["train", "--workspace", str(tmp_path / "ws"), "--model", "resnet18", *TINY]) == 0
+    assert "the workspace's split.csv" in capsys.readouterr().out
+    assert (tmp_path / "ws" / "split.csv").read_text() == split_before  # not replaced by the synthetic default
+    assert not list((tmp_path / "ws").glob("split.replaced-*"))
+
+
+def test_bad_data_is_a_message_not_a_traceback(tmp_path, capsys):
+    from kit.data import make_synthetic
+
+    root = make_synthetic(tmp_path / "course", per_class=4)
+    csv = root / "train.csv"
+    csv.write_text(csv.read_text().replace(",rendang\n", ",rendangg\n", 1))
+    assert main(["data", str(root), "--workspace", str(tmp_path / "ws")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("kit data: ") and "rendangg" in err and "Traceback" not in err

@@ -21,14 +21,16 @@ def test_a_filled_header_starts_quietly_and_is_saved(tmp_path):
 
 
 def test_placeholders_warn_visibly_but_run(tmp_path):
-    with pytest.warns(HeaderWarning, match="placeholder"):
+    with pytest.warns(HeaderWarning, match="placeholder") as caught:
         session = start("Kelompok X", [("Nama Anggota 1", "1xxxxxxxx")], workspace=tmp_path)
     assert session.header.is_placeholder
+    assert len(caught) == 1 and str(caught[0].message).count("\n- ") == 3  # one warning listing every field
 
 
-def test_a_nim_with_letters_is_an_error(tmp_path):
+@pytest.mark.parametrize("nim", ["13522O01", "135-220-01", "135.220.01"])
+def test_a_nim_with_anything_but_digits_is_an_error(tmp_path, nim):
     with pytest.raises(ValueError, match="all digits"):
-        start("Kelompok 7", [("Ani", "13522O01")], workspace=tmp_path)
+        start("Kelompok 7", [("Ani", nim)], workspace=tmp_path)
 
 
 def test_the_experiment_config_is_written_once_and_shared(tmp_path, monkeypatch):

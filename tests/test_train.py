@@ -246,3 +246,26 @@ def test_run_dir_for(tmp_path):
     for bad in ("", "a/b", "..", "x\\y"):
         with pytest.raises(ValueError, match="plain folder name"):
             run_dir_for(tmp_path, bad)
+
+
+def test_a_run_stopped_in_its_first_epoch_restarts_from_the_initial_weights(tmp_path, reference):
+    """A notebook cell re-run after Ctrl-C in epoch 1 passes fit the half-trained model still in memory."""
+    _, _, reference_history = reference
+    run_dir = tmp_path / "run"
+    model = build_model_for(CONFIG, len(kit.CLASSES))
+    with pytest.raises(KeyboardInterrupt):
+        fit(model, TinyBatches(interrupt_at=(1, 3)), CONFIG, run_dir, progress=False)
+    history = fit(model, TinyBatches(), CONFIG, run_dir, progress=False)  # the same, now changed, model object
+    pd.testing.assert_frame_equal(_without_timing(history), _without_timing(reference_history))
+
+
+def test_a_finished_run_refuses_other_data(tmp_path):
+    config = CONFIG.replace(epochs=2)
+    first, other = TinyBatches(), TinyBatches()
+    first.fingerprint, other.fingerprint = "split-a", "split-b"
+    _train(tmp_path / "run", config, data=first)
+    before = (tmp_path / "run" / "metrics.json").read_text()
+    assert json.loads(before)["data"] == "split-a"
+    with pytest.raises(ConfigMismatchError, match="other data or another split"):
+        _train(tmp_path / "run", config, data=other)
+    assert (tmp_path / "run" / "metrics.json").read_text() == before  # nothing overwritten

@@ -20,6 +20,9 @@ class Batches(Protocol):
 
     classes: tuple[str, ...]
     batch_size: int
+    fingerprint: str
+    """Identifies the images, labels and split (``fit`` records it, and refuses to continue a run on other data).
+    Optional: data without it is not checked."""
 
     def train_batches(self, epoch: int) -> Iterator[tuple[Tensor, Tensor]]:
         """Shuffled, augmented training batches. Order and augmentation depend only on (seed, epoch), so a

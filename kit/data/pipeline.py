@@ -199,6 +199,9 @@ class _Splits:
         self.device = device
         index = {c: i for i, c in enumerate(self.classes)}
         self._frames = {s: prepared.frame(s) for s in ("train", "val", "test")}
+        split_rows = prepared.split[["filename", "label", "split"]].to_csv(index=False)
+        self.fingerprint = hashlib.sha256(f"{prepared.fingerprint}\n{split_rows}".encode()).hexdigest()[:16]
+        """Which images, labels and split these batches come from: a run records it and refuses other data."""
         self._labels = {s: torch.tensor([index.get(lbl, -1) for lbl in f["label"]], dtype=torch.long)
                         for s, f in self._frames.items()}
         if self._frames["train"].empty:
