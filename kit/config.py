@@ -166,6 +166,15 @@ class Config:
         return dataclasses.replace(self, **changes)
 
     # ---- JSON ---------------------------------------------------------------------------------------------
+    def _repr_html_(self) -> str:
+        """In a notebook: one row per field with its meaning, instead of one long line."""
+        import pandas as pd
+
+        meanings = describe_fields()
+        rows = {name: {"value": json.dumps(value) if isinstance(value, dict) else value,
+                       "meaning": meanings.get(name, "")} for name, value in self.to_dict().items()}
+        return pd.DataFrame.from_dict(rows, orient="index").to_html()
+
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 

@@ -1,5 +1,6 @@
 """kit.config: the Config defaults, its validation and JSON round trip; the group Header."""
 
+import dataclasses
 import json
 
 import pytest
@@ -109,3 +110,9 @@ def test_a_partly_filled_header_names_what_is_left():
 def test_bad_headers_are_errors(members, message):
     with pytest.raises(ValueError, match=message):
         Header("Kelompok 7", members)
+
+
+def test_a_config_shows_as_a_table_in_notebooks():
+    html = Config(lr=1e-3, model_options={"se": True})._repr_html_()
+    assert html.count("<tr>") == len(dataclasses.fields(Config))  # one row per field (the header row is styled)
+    assert "0.001" in html and "{&quot;se&quot;: true}" in html and "peak learning rate" in html
