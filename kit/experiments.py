@@ -10,6 +10,9 @@ et al. (2016, "Deep Residual Learning for Image Recognition", Sec. 4.1, Fig. 4 a
 ends with a *higher training* error than the shallower one (degradation), a deeper ResNet with a lower one.
 ``degradation_table`` puts our numbers beside the paper's ImageNet top-1 errors.
 
+Accuracies and errors are shown in percent (differences in percentage points) wherever they stand beside the
+paper's numbers or in a text; columns of such tables name their unit (``val_acc_%``, ``train_acc_points``).
+
 Everything that trains reuses finished runs (a finished run folder with the same Config is not trained again)
 and resumes interrupted ones; everything that summarises reads only run folders.
 """
@@ -206,7 +209,8 @@ def seed_summary(workspace: str | Path, names: Sequence[str], seeds: Iterable[in
     Only finished runs are averaged; unfinished ones are listed in ``unfinished``. The standard deviation is the
     sample one (n - 1), ``nan`` for a single seed. Columns: ``name``, ``label``, ``n``, ``seeds``,
     ``unfinished``, then per metric ``<metric>_mean``, ``<metric>_std`` and ``<metric>_per_seed`` (a tuple in
-    seed order). Accuracies are fractions (0..1). ``runs``: as in ``seed_table``.
+    seed order). Accuracies are fractions (0..1); ``format_mean_std`` writes a mean and its std as one text
+    ("29.4 ± 4.5 %"). ``runs``: as in ``seed_table``.
     """
     table = seed_table(workspace, names, seeds, point, runs=runs)
     rows = []
@@ -267,11 +271,28 @@ class PairedDifference:
 
     def __str__(self) -> str:
         metric = self.metric.replace("_", " ")
-        spread = (f" ± {self.format_value(self.std).lstrip('+')}" if self.n > 1 else "")
-        unit = " points" if self.in_points else ""
         seeds = f"{self.n} seed{'s' if self.n != 1 else ''}"
+        value = format_mean_std(self.mean, self.std, self.metric, difference=True)
         return (f"{display_name(self.other)} − {display_name(self.reference)}, {metric} ({self.point} epoch): "
-                f"{self.format_value(self.mean)}{spread}{unit} over {seeds}")
+                f"{value} over {seeds}")
+
+
+def format_mean_std(mean: float, std: float, metric: str, *, difference: bool = False) -> str:
+    """Mean ± standard deviation as one text, both in one unit, named once at the end.
+
+    Accuracies (``metric`` ending in ``_acc``, given as fractions) read "29.4 ± 4.5 %", or "+2.3 ± 1.1 points"
+    for a ``difference`` (signed, in percentage points); losses keep their own scale ("0.8123 ± 0.0123",
+    "+0.0123 ± 0.0045"). A ``nan`` std (a single seed) leaves the ± part out.
+    """
+    accuracy = metric.endswith("_acc")
+    scale, digits = (100.0, 1) if accuracy else (1.0, 4)
+    sign = "+" if difference else ""
+    text = "nan" if math.isnan(mean) else f"{scale * mean:{sign}.{digits}f}"
+    if not math.isnan(std):
+        text += f" ± {scale * std:.{digits}f}"
+    if accuracy:
+        text += " points" if difference else " %"
+    return text
 
 
 def paired_difference(workspace: str | Path, reference: str = "plain34", other: str = "resnet34",
@@ -374,9 +395,10 @@ def degradation_table(workspace: str | Path, suffix: str = "", point: str = "las
     """Our four runs beside He et al. (2016), Table 2, one row per model.
 
     Columns: ``model``, ``label``, ``family`` (plain/resnet), ``layers``, ``epoch``, ``train_loss``,
-    ``train_acc``, ``val_loss``, ``val_acc`` (at ``point``: ``last`` = the final epoch, as the paper reports
-    final errors; ``best`` = highest val acc), ``val_error`` (%, 100 - val acc, the paper's unit),
-    ``paper_top1_error`` (%, ImageNet val, 10-crop) and ``finished``. Our numbers come from each run's
+    ``train_acc_%``, ``val_loss``, ``val_acc_%`` (at ``point``: ``last`` = the final epoch, as the paper reports
+    final errors; ``best`` = highest val acc), ``val_error_%`` (100 - val acc), ``paper_top1_error_%`` (ImageNet
+    val, 10-crop) and ``finished``: accuracies and errors in percent, the paper's unit; losses as they are.
+    Our numbers come from each run's
     metrics.json; the paper's are on ImageNet (1000 classes, 1.28M images), so compare the *pattern* (does 34
     beat 18 within a family?), not the values. ``runs``: the four runs when already loaded
     (``load_degradation_runs``, in its order); ``workspace`` and ``suffix`` are then not read.
@@ -386,24 +408,28 @@ def degradation_table(workspace: str | Path, suffix: str = "", point: str = "las
     rows = []
     for run, model in zip(runs, DEGRADATION_MODELS):
         values = run.metrics[point]
+        percent = {metric: 100.0 * float(values[metric]) for metric in ("train_acc", "val_acc")}
         rows.append({"model": model, "label": display_name(model), "family": re.sub(r"\d+", "", model),
                      "layers": int(re.sub(r"\D", "", model)), "epoch": int(values["epoch"]),
-                     **{metric: float(values[metric]) for metric in METRICS},
-                     "val_error": 100.0 * (1.0 - float(values["val_acc"])),
-                     "paper_top1_error": PAPER_TOP1_ERROR[model], "finished": run.finished})
+                     "train_loss": float(values["train_loss"]), "train_acc_%": percent["train_acc"],
+                     "val_loss": float(values["val_loss"]), "val_acc_%": percent["val_acc"],
+                     "val_error_%": 100.0 - percent["val_acc"],
+                     "paper_top1_error_%": PAPER_TOP1_ERROR[model], "finished": run.finished})
     return pd.DataFrame(rows)
 
 
 def depth_effect(table: pd.DataFrame) -> pd.DataFrame:
-    """34 layers minus 18 layers within each family, from a ``degradation_table``: ``train_loss``, ``train_acc``,
-    ``val_acc`` (fractions) and ``paper_top1_error`` (points). Degradation is a positive train-loss difference
-    in the plain family (the deeper plain net fits its training data worse)."""
+    """34 layers minus 18 layers within each family, from a ``degradation_table``: ``train_loss`` (as it is),
+    ``train_acc_points``, ``val_acc_points`` and ``paper_top1_error_points`` (percentage points). Degradation is
+    a positive train-loss difference in the plain family (the deeper plain net fits its training data worse)."""
+    differences = {"train_loss": "train_loss", "train_acc_points": "train_acc_%", "val_acc_points": "val_acc_%",
+                   "paper_top1_error_points": "paper_top1_error_%"}
     rows = []
     for family, own in table.groupby("family", sort=False):
         by_layers = own.set_index("layers")
         if not {18, 34} <= set(by_layers.index):
             continue
         deep, shallow = by_layers.loc[34], by_layers.loc[18]
-        rows.append({"family": family, **{k: float(deep[k] - shallow[k])
-                                          for k in ("train_loss", "train_acc", "val_acc", "paper_top1_error")}})
-    return pd.DataFrame(rows, columns=["family", "train_loss", "train_acc", "val_acc", "paper_top1_error"])
+        rows.append({"family": family, **{name: float(deep[column] - shallow[column])
+                                          for name, column in differences.items()}})
+    return pd.DataFrame(rows, columns=["family", *differences])

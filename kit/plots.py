@@ -12,7 +12,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import LogFormatter, MaxNLocator
 from PIL import Image, ImageOps
 from sklearn.metrics import ConfusionMatrixDisplay
 
@@ -282,6 +282,8 @@ def degradation_curves(runs: Sequence[RunResult], metrics: Sequence[str] = ("los
             ax.legend(fontsize="small")
             if metric == "loss":
                 ax.set_yscale("log")
+                ax.yaxis.set_major_formatter(_PlainLogFormatter())
+                ax.yaxis.set_minor_formatter(_PlainLogFormatter(labelOnlyBase=False))
         row[0].set_ylabel("loss (log)" if metric == "loss" else "error (%)")
     for ax in axes[-1]:
         ax.set_xlabel("epoch")
@@ -289,12 +291,23 @@ def degradation_curves(runs: Sequence[RunResult], metrics: Sequence[str] = ("los
     return fig
 
 
+class _PlainLogFormatter(LogFormatter):
+    """Log-axis tick labels as plain decimals ("0.6", "1", "1.5") instead of "6×10⁻¹": matplotlib still picks
+    which ticks get a label (minor ones only when the axis spans few decades), only the text is plain."""
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        if not super().__call__(x, pos):
+            return ""
+        return np.format_float_positional(x, precision=6, unique=False, fractional=False, trim="-")
+
+
 def seed_curves(groups: Any, metric: str = "val_acc") -> Figure:
     """Mean (line) and mean ± standard deviation (band) over seeds of one history column per epoch, every seed
     faint behind it; one colour per group.
 
     ``groups`` maps a label to that group's runs (a list, or the ``{seed: run}`` of
-    ``kit.experiments.seed_runs``), e.g. ``{"Plain-34": seed_runs(ws, "plain34"), ...}``. Accuracies in %.
+    ``kit.experiments.seed_runs``), e.g. ``{"plain34": seed_runs(ws, "plain34"), ...}``; a run name as label is
+    shown by its display name ("Plain-34", ``kit.runs.display_name``). Accuracies in %.
 
     As in ``kit.experiments.seed_summary``, only finished runs count; the legend says how many unfinished ones
     were left out. The mean and band stop at the last epoch that *every* finished seed reached (with early
@@ -302,6 +315,8 @@ def seed_curves(groups: Any, metric: str = "val_acc") -> Figure:
     band is the sample standard deviation (n - 1) and is drawn only from two seeds on.
     """
     import pandas as pd
+
+    from kit.runs import display_name
 
     if not groups:
         raise ValueError("seed_curves needs at least one group of runs")
@@ -312,6 +327,7 @@ def seed_curves(groups: Any, metric: str = "val_acc") -> Figure:
         members = list(members.values()) if hasattr(members, "values") else list(members)
         if not members:
             raise ValueError(f"group {label!r} has no runs")
+        label = display_name(str(label))
         color = f"C{i % 10}"
         finished = [run for run in members if run.finished]
         left_out = f", {len(members) - len(finished)} unfinished not shown" if len(finished) < len(members) else ""

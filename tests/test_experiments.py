@@ -13,8 +13,8 @@ import kit.train
 from kit import experiments, plots
 from kit.config import Config
 from kit.experiments import (PAPER_TOP1_ERROR, degradation_runs, degradation_table, depth_effect,
-                             load_degradation_runs, paired_difference, run_seeds, seed_runs, seed_summary,
-                             seed_table, train_or_reuse)
+                             format_mean_std, load_degradation_runs, paired_difference, run_seeds, seed_runs,
+                             seed_summary, seed_table, train_or_reuse)
 from kit.report import write_report
 from kit.runs import load_run
 from kit.train import ConfigMismatchError
@@ -74,6 +74,17 @@ def test_paired_difference_pairs_by_seed(seeded):
                                f"± {100 * statistics.stdev(per_seed):.1f} points over 3 seeds")
     loss = paired_difference(seeded, "plain34", "resnet34", "train_loss", "last", seeds=[0, 1])
     assert loss.n == 2 and str(loss).endswith("over 2 seeds") and "points" not in str(loss)
+    one = paired_difference(seeded, "plain34", "resnet34", "val_acc", "best", seeds=[1])
+    assert str(one).endswith(f": {100 * per_seed[1]:+.1f} points over 1 seed")  # no spread from one seed
+
+
+def test_mean_and_std_share_one_unit_named_once():
+    assert format_mean_std(0.29364, 0.04541, "val_acc") == "29.4 ± 4.5 %"
+    assert format_mean_std(0.023, 0.011, "val_acc", difference=True) == "+2.3 ± 1.1 points"
+    assert format_mean_std(-0.023, 0.011, "train_acc", difference=True) == "-2.3 ± 1.1 points"
+    assert format_mean_std(0.81234, 0.01234, "train_loss") == "0.8123 ± 0.0123"
+    assert format_mean_std(-0.01234, 0.0045, "val_loss", difference=True) == "-0.0123 ± 0.0045"
+    assert format_mean_std(0.5, float("nan"), "val_acc") == "50.0 %"  # one seed: no spread
 
 
 def test_unfinished_and_mismatched_seed_runs_are_not_averaged(seeded):
@@ -136,8 +147,9 @@ def test_degradation_runs_train_four_models_with_one_config(tmp_path):
     table = degradation_table(workspace, suffix="-tiny")
     for _, row in table.iterrows():
         metrics = _metrics(workspace, f"{row['model']}-tiny")
-        assert row["train_loss"] == metrics["last"]["train_loss"] and row["val_acc"] == metrics["last"]["val_acc"]
-        assert row["val_error"] == pytest.approx(100 * (1 - metrics["last"]["val_acc"]))
+        assert row["train_loss"] == metrics["last"]["train_loss"]
+        assert row["val_acc_%"] == pytest.approx(100 * metrics["last"]["val_acc"])
+        assert row["val_error_%"] == pytest.approx(100 * (1 - metrics["last"]["val_acc"]))
     assert not experiments.has_degradation_runs(workspace)  # the default names were not used
 
 
@@ -146,17 +158,28 @@ def test_degradation_table_puts_the_paper_beside_our_files(tmp_path):
     for model, seed in (("plain18", 3), ("resnet18", 4)):
         write_run(workspace / "runs", model, model, seed=seed)
     table = degradation_table(workspace).set_index("model")
-    assert table.loc["plain34", "paper_top1_error"] == 28.54 and table.loc["resnet34", "paper_top1_error"] == 25.03
-    assert dict(table["paper_top1_error"]) == PAPER_TOP1_ERROR
-    for model in experiments.DEGRADATION_MODELS:
+    assert list(table.columns) == ["label", "family", "layers", "epoch", "train_loss", "train_acc_%", "val_loss",
+                                   "val_acc_%", "val_error_%", "paper_top1_error_%", "finished"]
+    assert table.loc["plain34", "paper_top1_error_%"] == 28.54
+    assert table.loc["resnet34", "paper_top1_error_%"] == 25.03
+    assert dict(table["paper_top1_error_%"]) == PAPER_TOP1_ERROR
+    for model in experiments.DEGRADATION_MODELS:  # accuracies and errors in percent beside the paper's percent
         last = _metrics(workspace, model)["last"]
-        assert (table.loc[model, "train_loss"], table.loc[model, "train_acc"], table.loc[model, "val_acc"]) == \
-            (last["train_loss"], last["train_acc"], last["val_acc"])
+        assert (table.loc[model, "train_loss"], table.loc[model, "val_loss"]) == (last["train_loss"], last["val_loss"])
+        assert table.loc[model, "train_acc_%"] == pytest.approx(100 * last["train_acc"])
+        assert table.loc[model, "val_acc_%"] == pytest.approx(100 * last["val_acc"])
+        assert table.loc[model, "val_error_%"] == pytest.approx(100 - 100 * last["val_acc"])
     effect = depth_effect(table.reset_index()).set_index("family")
-    assert effect.loc["plain", "paper_top1_error"] == pytest.approx(0.60)
-    assert effect.loc["resnet", "paper_top1_error"] == pytest.approx(-2.85)
-    assert effect.loc["plain", "train_loss"] == pytest.approx(
-        _metrics(workspace, "plain34")["last"]["train_loss"] - _metrics(workspace, "plain18")["last"]["train_loss"])
+    assert list(effect.columns) == ["train_loss", "train_acc_points", "val_acc_points", "paper_top1_error_points"]
+    assert effect.loc["plain", "paper_top1_error_points"] == pytest.approx(0.60)
+    assert effect.loc["resnet", "paper_top1_error_points"] == pytest.approx(-2.85)
+    last = {model: _metrics(workspace, model)["last"] for model in experiments.DEGRADATION_MODELS}
+    assert effect.loc["plain", "train_loss"] == pytest.approx(last["plain34"]["train_loss"]
+                                                              - last["plain18"]["train_loss"])
+    for family in ("plain", "resnet"):  # in percentage points, the unit of the paper's error change
+        for metric in ("train_acc", "val_acc"):
+            assert effect.loc[family, f"{metric}_points"] == pytest.approx(
+                100 * (last[f"{family}34"][metric] - last[f"{family}18"][metric]))
     figure = plots.degradation_curves(load_degradation_runs(workspace))
     assert [ax.get_title() for ax in figure.axes] == ["Plain: loss", "ResNet: loss", "Plain: error", "ResNet: error"]
     assert all(len(ax.lines) == 4 for ax in figure.axes)  # 18 and 34 layers, train and val each

@@ -147,3 +147,28 @@ def test_seed_curves_average_finished_seeds_over_the_epochs_all_reached(tmp_path
 
     nothing = plots.seed_curves({"C": [unfinished]}).axes[0]
     assert [line.get_label() for line in nothing.lines] == ["C (no finished run, 1 unfinished not shown)"]
+
+
+def test_seed_curves_name_run_name_groups_by_their_display_name(runs):
+    ax = plots.seed_curves({"plain34": [runs[0]], "ResNet-34": [runs[1]]}).axes[0]
+    assert [line.get_label() for line in ax.lines if not line.get_label().startswith("_")] == \
+        ["Plain-34 (n=1)", "ResNet-34 (n=1)"]
+
+
+@pytest.mark.parametrize("loss_range", [(1.2, 1.7), (0.5, 1.7), (0.004, 2.5)])
+def test_degradation_loss_axis_reads_in_plain_decimals(runs, loss_range):
+    """The log loss axis labels its ticks "0.6", "1.5", never "6×10⁻¹" or "1e-01"."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = plots.degradation_curves(runs)
+    ax = fig.axes[0]
+    assert ax.get_yscale() == "log" and ax.get_title() == "Plain: loss"
+    ax.set_ylim(*loss_range)
+    FigureCanvasAgg(fig).draw()
+    labelled = [(tick, label.get_text()) for minor in (False, True)
+                for tick, label in zip(ax.yaxis.get_ticklocs(minor=minor), ax.get_yticklabels(minor=minor))
+                if label.get_text() and loss_range[0] <= tick <= loss_range[1]]
+    assert len(labelled) >= 2  # a narrow range still gets labels, from the minor ticks
+    for tick, text in labelled:
+        assert all(ch in "0123456789." for ch in text), text
+        assert float(text) == pytest.approx(tick)
