@@ -7,15 +7,19 @@ from the runs, with marked room for the group's own analysis.
 
 The report is a list of *sections*, each a function ``ReportContext -> markdown or None``; pass more with
 ``write_report(..., extra_sections=[...])``. Text the group writes between ``<!-- keep:NAME -->`` and
-``<!-- /keep:NAME -->`` survives regenerating the report.
+``<!-- /keep:NAME -->`` survives regenerating the report; a README edited anywhere else is first copied to
+``README.edited-<time>.md`` (with a ``ReportEditedWarning``), so regenerating never loses the group's text.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+import shutil
 import warnings
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
@@ -65,6 +69,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "parameter": "Parameter",
         "results": "Hasil: perbandingan metrik",
         "results_note": "\"terbaik\" = epoch dengan val acc tertinggi; \"terakhir\" = epoch terakhir.",
+        "small_settings": "⚠ Run ini memakai pengaturan kecil (smoke/CPU: {settings}); angkanya hanya uji jalan, "
+                          "bukan hasil.",
         "model": "Model",
         "point": "Titik",
         "best": "terbaik",
@@ -87,6 +93,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "extra": "Run tambahan (modifikasi)",
         "extra_note": "Dibandingkan dengan {reference} sebagai baseline, dengan Config yang sama.",
         "extra_differences": "Perbedaan Config terhadap baseline",
+        "references": "Referensi",
+        "references_used_by": "dipakai oleh",
+        "references_problem": "⚠ {run}: model_options tidak dikenal, referensinya tidak dapat dicantumkan: {error}",
         "analysis": "Analisis",
         "facts": "Fakta terukur (dihitung otomatis dari file run)",
         "own_analysis": "Analisis kelompok",
@@ -171,6 +180,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "parameter": "Parameter",
         "results": "Results: metric comparison",
         "results_note": "\"best\" = the epoch with the highest val acc; \"last\" = the final epoch.",
+        "small_settings": "⚠ These runs use small settings (smoke/CPU: {settings}); their numbers only test that "
+                          "the pipeline runs, they are not results.",
         "model": "Model",
         "point": "Point",
         "best": "best",
@@ -193,6 +204,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "extra": "Additional runs (modifications)",
         "extra_note": "Compared with {reference} as the baseline, trained with the same Config.",
         "extra_differences": "Config differences from the baseline",
+        "references": "References",
+        "references_used_by": "used by",
+        "references_problem": "⚠ {run}: unknown model_options, its references cannot be listed: {error}",
         "analysis": "Analysis",
         "facts": "Measured facts (computed from the run files)",
         "own_analysis": "The group's analysis",
@@ -250,10 +264,21 @@ STRINGS: dict[str, dict[str, str]] = {
 """Every sentence of the report, per language (``id`` is the course's language and the default)."""
 
 DEFAULT_RUNS = ("plain34", "resnet34")
-COLAB_NOTEBOOKS = ("01_data.ipynb", "02_plain34.ipynb", "03_resnet34.ipynb", "04_compare.ipynb")
-MODIFICATIONS_NOTEBOOK = "05_modifications.ipynb"
+COLAB_NOTEBOOKS = ("01_data.ipynb", "02_plain34.ipynb", "03_resnet34.ipynb", "04_compare.ipynb",
+                   "05_modifications.ipynb", "06_degradation.ipynb")
+"""Every notebook of the kit, linked from the report's header."""
+HEADER_FILE = "header.json"
+"""The group header that ``kit.notebook.start`` saves in the workspace (read when no header is given)."""
+SMALL_IMAGE_SIZE, SMALL_EPOCHS = 224, 10
+"""Below either (or on a CPU) a run is a smoke test, and the report says so."""
 
 _KEEP_BLOCK = re.compile(r"<!-- keep:(?P<name>[\w-]+) -->\n(?P<body>.*?)<!-- /keep:(?P=name) -->", re.DOTALL)
+_TRAILER = re.compile(r"<!-- kit-report: sha256=(?P<sha256>[0-9a-f]{64}) language=(?P<language>[\w-]+) -->\n?")
+"""The README's last line: the fingerprint of the generated text (keep-block bodies left out) and its language."""
+
+
+class ReportEditedWarning(UserWarning):
+    """The existing README was edited outside its keep blocks; it was copied aside before being replaced."""
 
 
 # --- the group header ---------------------------------------------------------------------------------------
@@ -292,7 +317,8 @@ class GroupHeader:
                 raise ValueError(f"Member {position} must be a (name, NIM) pair, got {member!r}")
             name, nim = (str(part).strip() for part in member)
             pairs.append((name, nim))
-        flagged = bool(getattr(header, "is_placeholder", False)) if not isinstance(header, Mapping) else False
+        flagged = bool(header.get("is_placeholder", False) if isinstance(header, Mapping)
+                       else getattr(header, "is_placeholder", False))
         return cls(str(group_name or "").strip(), tuple(pairs), flagged)
 
     def problems(self) -> list[str]:
@@ -361,7 +387,7 @@ Section = Callable[[ReportContext], "str | None"]
 
 
 def write_report(workspace: str | Path, runs: Sequence[str | Path | RunResult] = DEFAULT_RUNS, header: Any = None,
-                 out_dir: str | Path | None = None, language: str = "id",
+                 out_dir: str | Path | None = None, language: str | None = None,
                  extra_runs: Sequence[str | Path | RunResult] | None = None,
                  extra_sections: Iterable[Section] = ()) -> Path:
     """Write ``<out_dir>/README.md`` (default ``<workspace>/report``) and its ``images/*.png``; return the path.
@@ -371,11 +397,23 @@ def write_report(workspace: str | Path, runs: Sequence[str | Path | RunResult] =
     modifications) get their own section, compared with the last of ``runs``; by default they are the runs
     chosen in 05_modifications (``modifications.json``) that have been trained, with a warning naming any
     chosen run that has not. A missing run raises
-    ``kit.runs.RunNotFoundError`` naming the notebook that creates it. ``language`` is ``"id"`` or ``"en"``.
+    ``kit.runs.RunNotFoundError`` naming the notebook that creates it.
+
+    ``header`` defaults to ``<workspace>/header.json`` (saved by ``kit.notebook.start``) when present.
+    ``language`` is ``"id"`` or ``"en"``; by default the language of the existing report in ``out_dir``, else
+    ``"id"``. The group's text between keep markers is carried over; if the existing README was edited anywhere
+    else, it is first copied to ``README.edited-<YYYYmmdd-HHMMSS>.md`` with a ``ReportEditedWarning``.
     """
-    _strings(language)
     workspace = Path(workspace)
     out_dir = Path(out_dir) if out_dir is not None else workspace / "report"
+    readme = out_dir / "README.md"
+    old = readme.read_text(encoding="utf-8") if readme.is_file() else None
+    if language is None:
+        stored = _split_trailer(old)[1] if old is not None else None
+        language = stored["language"] if stored else "id"
+    _strings(language)
+    if header is None:
+        header = _read_json(workspace / HEADER_FILE)
     loaded = load_runs(runs, workspace)
     if not loaded:
         raise ValueError("write_report needs at least one run")
@@ -389,11 +427,15 @@ def write_report(workspace: str | Path, runs: Sequence[str | Path | RunResult] =
                             split=_read_csv(workspace / "split.csv"))
     sections = [*DEFAULT_SECTIONS[:-1], *extra_sections, DEFAULT_SECTIONS[-1]]  # analysis stays last
     markdown = "\n\n".join(part.strip() for part in (section(context) for section in sections) if part) + "\n"
-    readme = out_dir / "README.md"
-    if readme.exists():
-        markdown = _carry_keep_blocks(readme.read_text(encoding="utf-8"), markdown)
+    if old is not None:
+        markdown = _carry_keep_blocks(old, markdown)
+        if _loses_text(old, markdown):
+            backup = _backup(readme)
+            warnings.warn(f"{readme} was edited outside its <!-- keep:NAME --> blocks (or a block lost its closing "
+                          f"marker), and the regenerated report cannot carry that text: the old file is saved as "
+                          f"{backup}. Move what you wrote into a keep block.", ReportEditedWarning, stacklevel=2)
     out_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(readme, markdown)
+    atomic_write_text(readme, markdown + f"<!-- kit-report: sha256={_fingerprint(markdown)} language={language} -->\n")
     return readme
 
 
@@ -432,8 +474,7 @@ def header_markdown(header: Any, language: str = "id") -> str:
 def header_section(ctx: ReportContext) -> str:
     """Title, course, the group header, Colab links and where the numbers come from."""
     t = ctx.text
-    notebooks = list(COLAB_NOTEBOOKS) + ([MODIFICATIONS_NOTEBOOK] if ctx.extra_runs else [])
-    links = " · ".join(f"[{name.removesuffix('.ipynb')}]({colab_url(name)})" for name in notebooks)
+    links = " · ".join(f"[{name.removesuffix('.ipynb')}]({colab_url(name)})" for name in COLAB_NOTEBOOKS)
     return "\n".join([f"# {t['title'].format(models=' vs '.join(r.label for r in ctx.runs))}", "", t["course"], "",
                       header_markdown(ctx.header, ctx.language), "", f"**{t['colab']}:** {links}", "",
                       f"_{t['generated']}_"])
@@ -482,10 +523,23 @@ def hyperparameter_section(ctx: ReportContext) -> str:
 
 
 def results_section(ctx: ReportContext) -> str:
-    """The metric comparison table (best and last epoch) and a summary of each run."""
+    """The metric comparison table (best and last epoch), marked when the runs are smoke/CPU runs, and a
+    summary of each run."""
     t = ctx.text
-    return "\n".join([f"## {t['results']}", "", t["results_note"], "", comparison_markdown(ctx.runs, t), "",
-                      f"### {t['summary']}", "", summary_markdown(ctx.runs, t)])
+    return "\n".join([f"## {t['results']}", "", t["results_note"], "", *_small_settings_note(ctx.runs, t),
+                      comparison_markdown(ctx.runs, t), "", f"### {t['summary']}", "", summary_markdown(ctx.runs, t)])
+
+
+def _small_settings_note(runs: Sequence[RunResult], t: dict[str, str]) -> list[str]:
+    """The warning line (and a blank line) naming the runs with smoke/CPU settings; empty when there are none."""
+    small = []
+    for run in runs:
+        size, epochs, device = run.config.get("image_size"), run.config.get("epochs"), run.metrics.get("device")
+        if ((isinstance(size, (int, float)) and size < SMALL_IMAGE_SIZE)
+                or (isinstance(epochs, (int, float)) and epochs < SMALL_EPOCHS)
+                or str(device).split(":")[0] == "cpu"):
+            small.append(f"{run.label}: image_size {size}, epochs {epochs}, device {device or '?'}")
+    return [t["small_settings"].format(settings="; ".join(small)), ""] if small else []
 
 
 def curves_section(ctx: ReportContext) -> str:
@@ -542,7 +596,31 @@ def extra_runs_section(ctx: ReportContext) -> str | None:
         lines += ["", f"### {t['extra_differences']}", "", _markdown_table(table.reset_index())]
     lines += ["", ctx.figure(plots.compare_curves(group), "curves_extra", f"{t['curves']} {t['extra']}"), ""]
     lines += [f"- {fact}" for fact in _comparison_facts(reference, ctx.extra_runs, t)]
+    lines += _references(ctx.extra_runs, t)
     return "\n".join(lines)
+
+
+def _references(runs: Sequence[RunResult], t: dict[str, str]) -> list[str]:
+    """A "Referensi" list: one bullet per paper behind the runs' ``model_options``, naming the runs using it."""
+    from kit.models import describe_options  # loads torch, so only when there are extra runs
+
+    used: dict[str, list[str]] = {}
+    problems = []
+    for run in runs:
+        try:
+            options = describe_options(**(run.config.get("model_options") or {}))
+        except (TypeError, ValueError) as error:
+            problems.append(f"- {t['references_problem'].format(run=run.label, error=error)}")
+            continue
+        for _, row in options.iterrows():
+            option, value = row["option"], row["value"]
+            setting = option if option.split("=")[-1] == value else f"{option} {value}"  # "activation=mish" once
+            used.setdefault(row["citation"], []).append(f"{run.label} ({setting})")
+    if not used and not problems:
+        return []
+    return ["", f"### {t['references']}", "",
+            *[f"- {citation} ({t['references_used_by']}: {', '.join(names)})" for citation, names in used.items()],
+            *problems]
 
 
 def analysis_section(ctx: ReportContext) -> str:
@@ -572,9 +650,9 @@ def seeds_section(ctx: ReportContext) -> str | None:
     for _, row in best.iterrows():
         end = last.loc[row["name"]]
         rows.append({t["model"]: row["label"], t["seeds_n"]: ", ".join(map(str, row["seeds"])) or "-",
-                     f"Val acc ({t['best']})": _mean_std_pct(row["val_acc_mean"], row["val_acc_std"]),
-                     f"Val acc ({t['last']})": _mean_std_pct(end["val_acc_mean"], end["val_acc_std"]),
-                     f"Train loss ({t['last']})": _mean_std(end["train_loss_mean"], end["train_loss_std"]),
+                     f"Val acc ({t['best']})": experiments.format_mean_std(row["val_acc_mean"], row["val_acc_std"], "val_acc"),
+                     f"Val acc ({t['last']})": experiments.format_mean_std(end["val_acc_mean"], end["val_acc_std"], "val_acc"),
+                     f"Train loss ({t['last']})": experiments.format_mean_std(end["train_loss_mean"], end["train_loss_std"], "train_loss"),
                      t["seeds_per_seed"]: ", ".join(f"{s}: {_pct(v)}" for s, v in zip(row["seeds"],
                                                                                        row["val_acc_per_seed"]))})
     lines = [f"## {t['seeds']}", "", t["seeds_note"], "", _markdown_table(pd.DataFrame(rows)), ""]
@@ -645,27 +723,19 @@ def degradation_section(ctx: ReportContext) -> str | None:
         return "\n".join([f"## {t['degradation']}", "", t["degradation_problem"].format(error=error)])
     shown = pd.DataFrame({t["model"]: table["label"], "Epoch": table["epoch"],
                           "Train loss": [f"{v:.4f}" for v in table["train_loss"]],
-                          "Train acc": [_pct(v) for v in table["train_acc"]],
-                          "Val acc": [_pct(v) for v in table["val_acc"]],
-                          t["val_error"]: [f"{v:.2f}" for v in table["val_error"]],
-                          t["paper_error"]: [f"{v:.2f}" for v in table["paper_top1_error"]]})
+                          "Train acc": [f"{v:.2f}%" for v in table["train_acc_%"]],
+                          "Val acc": [f"{v:.2f}%" for v in table["val_acc_%"]],
+                          t["val_error"]: [f"{v:.2f}" for v in table["val_error_%"]],
+                          t["paper_error"]: [f"{v:.2f}" for v in table["paper_top1_error_%"]]})
     lines = [f"## {t['degradation']}", "", t["degradation_note"].format(source=experiments.PAPER_SOURCE), "",
              _markdown_table(shown), ""]
     for _, row in experiments.depth_effect(table).iterrows():
         family = "Plain" if row["family"] == "plain" else "ResNet"
         lines.append("- " + t["degradation_fact"].format(
-            family=family, dl=f"{row['train_loss']:+.4f}", dt=_points(row["train_acc"]), dv=_points(row["val_acc"]),
-            dp=f"{row['paper_top1_error']:+.2f}"))
+            family=family, dl=f"{row['train_loss']:+.4f}", dt=f"{row['train_acc_points']:+.2f}",
+            dv=f"{row['val_acc_points']:+.2f}", dp=f"{row['paper_top1_error_points']:+.2f}"))
     lines += ["", ctx.figure(plots.degradation_curves(runs), "degradation_curves", t["degradation"])]
     return "\n".join(lines)
-
-
-def _mean_std_pct(mean: float, std: float) -> str:
-    return f"{100 * mean:.2f}% ± {100 * std:.2f}" if std == std else f"{100 * mean:.2f}%"
-
-
-def _mean_std(mean: float, std: float) -> str:
-    return f"{mean:.4f} ± {std:.4f}" if std == std else f"{mean:.4f}"
 
 
 DEFAULT_SECTIONS: tuple[Section, ...] = (header_section, data_section, hyperparameter_section, results_section,
@@ -797,7 +867,12 @@ def _markdown_table(frame: pd.DataFrame, floatfmt: str = "g") -> str:
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path} is not valid JSON ({error}): fix or delete it") from error
 
 
 def _read_csv(path: Path) -> pd.DataFrame | None:
@@ -814,3 +889,37 @@ def _carry_keep_blocks(old: str, new: str) -> str:
         return f"<!-- keep:{match.group('name')} -->\n{body}<!-- /keep:{match.group('name')} -->"
 
     return _KEEP_BLOCK.sub(replace, new)
+
+
+def _fingerprint(markdown: str) -> str:
+    """sha256 of the report with the keep blocks emptied: it changes exactly when text outside them changes."""
+    skeleton = _KEEP_BLOCK.sub(lambda m: f"<!-- keep:{m['name']} -->\n<!-- /keep:{m['name']} -->", markdown)
+    return hashlib.sha256(skeleton.encode("utf-8")).hexdigest()
+
+
+def _split_trailer(text: str) -> tuple[str, re.Match[str] | None]:
+    """The README without its kit-report line, and that line's match (None when there is none)."""
+    found = list(_TRAILER.finditer(text))
+    if not found:
+        return text, None
+    last = found[-1]
+    return text[:last.start()] + text[last.end():], last
+
+
+def _loses_text(old: str, new: str) -> bool:
+    """Whether writing ``new`` over ``old`` drops text the group wrote: edits outside the keep blocks (seen by the
+    fingerprint; a README without one counts as edited unless identical) or a keep block ``new`` lacks."""
+    body, trailer = _split_trailer(old)
+    edited = body != new if trailer is None else _fingerprint(body) != trailer["sha256"]
+    dropped = {m["name"] for m in _KEEP_BLOCK.finditer(old)} - {m["name"] for m in _KEEP_BLOCK.finditer(new)}
+    return edited or bool(dropped)
+
+
+def _backup(readme: Path) -> Path:
+    """Copy ``readme`` to ``README.edited-<YYYYmmdd-HHMMSS>.md`` beside it, never over an earlier backup."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    backup, n = readme.with_name(f"{readme.stem}.edited-{stamp}{readme.suffix}"), 1
+    while backup.exists():
+        backup, n = readme.with_name(f"{readme.stem}.edited-{stamp}-{n}{readme.suffix}"), n + 1
+    shutil.copy2(readme, backup)
+    return backup

@@ -33,7 +33,8 @@ def val_labels(n_val: int, classes=kit.CLASSES) -> list[str]:
 
 def write_run(runs_dir: Path, name: str, model: str, *, seed: int = 0, epochs: int = 6, epochs_done: int | None = None,
               n_val: int = 30, accuracy: float = 0.6, classes=kit.CLASSES, model_options: dict | None = None,
-              config_changes: dict | None = None, stopped_early: bool = False, integer_labels: bool = False) -> Path:
+              config_changes: dict | None = None, stopped_early: bool = False, integer_labels: bool = False,
+              device: str = "cpu") -> Path:
     """Write config.json, history.csv, metrics.json and (when all epochs are done) predictions.csv."""
     rng = np.random.default_rng(seed)
     run_dir = Path(runs_dir) / name
@@ -58,7 +59,7 @@ def write_run(runs_dir: Path, name: str, model: str, *, seed: int = 0, epochs: i
                                                 ("train_loss", "train_acc", "val_loss", "val_acc")}}
 
     finished = done == epochs or stopped_early
-    metrics = {"model": model, "parameters": int(21_000_000 + rng.integers(0, 400_000)), "device": "cpu",
+    metrics = {"model": model, "parameters": int(21_000_000 + rng.integers(0, 400_000)), "device": device,
                "precision": "fp32", "epochs_planned": epochs, "epochs_done": done, "finished": finished,
                "stopped_early": stopped_early, "best": point(history.loc[history["val_acc"].idxmax()]),
                "last": point(history.iloc[-1])}

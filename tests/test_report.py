@@ -2,6 +2,8 @@
 
 import json
 import re
+import warnings
+from pathlib import Path
 from types import SimpleNamespace
 
 import matplotlib
@@ -11,7 +13,7 @@ matplotlib.use("Agg")
 import pytest  # noqa: E402
 
 from kit.links import colab_url  # noqa: E402
-from kit.report import STRINGS, header_markdown, write_report  # noqa: E402
+from kit.report import COLAB_NOTEBOOKS, STRINGS, ReportEditedWarning, header_markdown, write_report  # noqa: E402
 from kit.runs import RunNotFoundError  # noqa: E402
 from run_factory import write_run, write_workspace  # noqa: E402
 
@@ -24,6 +26,8 @@ def workspace(tmp_path_factory):
     workspace = write_workspace(tmp_path_factory.mktemp("workspace"))
     write_run(workspace / "runs", "resnet34_se", "resnet34", seed=7, model_options={"se": True})
     write_run(workspace / "runs", "resnet34_mish", "resnet34", seed=8, model_options={"activation": "mish"})
+    write_run(workspace / "runs", "resnet34_se_mish", "resnet34", seed=9,
+              model_options={"se": True, "activation": "mish"})
     return workspace
 
 
@@ -127,6 +131,32 @@ def test_report_numbers_equal_the_run_files(workspace, report):
     assert "<!-- keep:analysis -->" in text and t["own_analysis_placeholder"] in text
 
 
+def test_colab_links_name_every_notebook_of_the_kit(report):
+    notebooks = sorted(p.name for p in (Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+    assert list(COLAB_NOTEBOOKS) == notebooks and "06_degradation.ipynb" in notebooks
+    header = report.read_text(encoding="utf-8").split("\n## ")[0]
+    assert all(colab_url(name) in header for name in notebooks)  # 05 and 06 too, without extra runs
+
+
+def test_small_settings_are_marked_as_a_smoke_run(report, tmp_path):
+    t = STRINGS["id"]
+    results = section(report.read_text(encoding="utf-8"), t["results"])
+    settings = "Plain-34: image_size 32, epochs 6, device cpu; ResNet-34: image_size 32, epochs 6, device cpu"
+    assert t["small_settings"].format(settings=settings) in results
+    assert results.index("⚠ Run ini memakai pengaturan kecil") < results.index("| Val acc")
+
+    workspace = write_workspace(tmp_path / "ws")
+    for name, seed in (("plain34", 1), ("resnet34", 2)):  # the course's settings on a GPU: no mark
+        write_run(workspace / "runs", name, name, seed=seed, epochs=10, config_changes={"image_size": 224},
+                  device="cuda")
+    text = write_report(workspace, header=HEADER, language="en").read_text(encoding="utf-8")
+    assert "⚠" not in section(text, STRINGS["en"]["results"])
+    write_run(workspace / "runs", "resnet34", "resnet34", seed=2, epochs=10, config_changes={"image_size": 224})
+    text = write_report(workspace, header=HEADER, language="en").read_text(encoding="utf-8")
+    assert STRINGS["en"]["small_settings"].format(settings="ResNet-34: image_size 224, epochs 10, device cpu") \
+        in section(text, STRINGS["en"]["results"])
+
+
 def test_analysis_facts_are_computed_from_the_runs(workspace, report):
     text = report.read_text(encoding="utf-8")
     analysis = section(text, STRINGS["id"]["analysis"])
@@ -220,13 +250,87 @@ def test_extra_runs_section(workspace, tmp_path):
     assert "resnet34_se" not in section(text, t["results"])
 
 
+def test_extra_runs_cite_their_modifications(workspace, tmp_path):
+    from kit.models import MODIFICATIONS
+
+    names = ["resnet34_se", "resnet34_mish", "resnet34_se_mish"]
+    for language, used_by in (("id", "dipakai oleh"), ("en", "used by")):
+        readme = write_report(workspace, header=HEADER, out_dir=tmp_path / language, extra_runs=names,
+                              language=language)
+        t = STRINGS[language]
+        extra = section(readme.read_text(encoding="utf-8"), t["extra"])
+        references = extra.split(f"### {t['references']}\n\n")[1].split("\n\n")[0].splitlines()
+        se, mish = MODIFICATIONS["se"].citation, MODIFICATIONS["activation=mish"].citation
+        assert references == [f"- {se} ({used_by}: resnet34_se (se r=16), resnet34_se_mish (se r=16))",
+                              f"- {mish} ({used_by}: resnet34_mish (activation=mish), "
+                              "resnet34_se_mish (activation=mish))"]
+
+
 def test_group_analysis_survives_regeneration(workspace, tmp_path):
     readme = write_report(workspace, header=HEADER, out_dir=tmp_path)
     placeholder = STRINGS["id"]["own_analysis_placeholder"]
     own = "Plain-34 lebih sulit dioptimasi daripada ResNet-34.\n\nDua paragraf, dengan | pipa.\n"
     readme.write_text(readme.read_text(encoding="utf-8").replace(placeholder + "\n", own), encoding="utf-8")
-    text = write_report(workspace, header=HEADER, out_dir=tmp_path).read_text(encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ReportEditedWarning)  # an edit inside the keep block needs no backup
+        text = write_report(workspace, header=HEADER, out_dir=tmp_path).read_text(encoding="utf-8")
     assert own in text and placeholder not in text
+    assert list(tmp_path.glob("README.edited-*")) == []
+
+
+def test_edits_outside_the_keep_blocks_are_backed_up(workspace, tmp_path):
+    readme = write_report(workspace, header=HEADER, out_dir=tmp_path)
+    placeholder = STRINGS["id"]["own_analysis_placeholder"]
+    own = "Analisis kami: ResNet-34 konvergen lebih cepat.\n"
+    outside = "Catatan di luar penanda: dosen minta tabel ini.\n"
+    # the group's text, its closing marker deleted, and a note after the results heading
+    edited = readme.read_text(encoding="utf-8").replace(placeholder + "\n<!-- /keep:analysis -->", own)
+    edited = edited.replace(f"## {STRINGS['id']['results']}\n", f"## {STRINGS['id']['results']}\n{outside}")
+    readme.write_text(edited, encoding="utf-8")
+    with pytest.warns(ReportEditedWarning, match=r"README\.edited-\d{8}-\d{6}"):
+        write_report(workspace, header=HEADER, out_dir=tmp_path)
+    backups = list(tmp_path.glob("README.edited-*.md"))
+    assert len(backups) == 1 and backups[0].read_text(encoding="utf-8") == edited
+    assert re.fullmatch(r"README\.edited-\d{8}-\d{6}\.md", backups[0].name)
+    new = readme.read_text(encoding="utf-8")
+    assert outside not in new and placeholder in new and "<!-- /keep:analysis -->" in new
+
+    # a README without the kit's fingerprint (written by hand or by an older kit) is kept unless identical
+    unmarked = re.sub(r"<!-- kit-report: [^>]*-->\n", "", new)
+    assert unmarked != new
+    readme.write_text(unmarked, encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ReportEditedWarning)
+        write_report(workspace, header=HEADER, out_dir=tmp_path)
+    readme.write_text(unmarked + "Tambahan.\n", encoding="utf-8")
+    with pytest.warns(ReportEditedWarning):
+        write_report(workspace, header=HEADER, out_dir=tmp_path)  # in the same second: a second, distinct backup
+    assert sorted(p.read_text(encoding="utf-8") for p in tmp_path.glob("README.edited-*.md")) == \
+        sorted([edited, unmarked + "Tambahan.\n"])
+
+
+def test_report_language_is_remembered(workspace, tmp_path):
+    english = STRINGS["en"]["analysis"]
+    write_report(workspace, header=HEADER, out_dir=tmp_path, language="en")
+    text = write_report(workspace, header=HEADER, out_dir=tmp_path).read_text(encoding="utf-8")  # as 05 and 06 do
+    assert f"\n## {english}\n" in text
+    write_report(workspace, header=HEADER, out_dir=tmp_path, language="id")
+    text = write_report(workspace, header=HEADER, out_dir=tmp_path).read_text(encoding="utf-8")
+    assert f"\n## {STRINGS['id']['analysis']}\n" in text and f"\n## {english}\n" not in text
+
+
+def test_header_is_read_from_the_workspace(tmp_path):
+    from kit.header import Header
+
+    workspace = write_workspace(tmp_path / "ws")
+    header = Header(HEADER["group_name"], tuple(HEADER["members"]))
+    (workspace / "header.json").write_text(json.dumps(header.to_dict(), indent=2))  # as kit.notebook.start saves it
+    t = STRINGS["id"]
+    top = write_report(workspace).read_text(encoding="utf-8").split("\n## ")[0]  # as `kit all` calls it
+    assert [(r[t["member"]], r["NIM"]) for r in table_with(top, "NIM")] == HEADER["members"]
+    assert f"**{t['group']}:** {HEADER['group_name']}" in top and t["header_incomplete"] not in top
+    (workspace / "header.json").write_text(json.dumps({**header.to_dict(), "is_placeholder": True}))
+    assert t["header_incomplete"] in write_report(workspace).read_text(encoding="utf-8").split("\n## ")[0]
 
 
 def test_leakage_and_unfinished_runs_are_flagged(tmp_path):
