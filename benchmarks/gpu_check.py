@@ -1,4 +1,4 @@
-"""Everything that needs a GPU, checked and timed in one call (about 8 minutes on an H100).
+"""Everything that needs a GPU, checked and timed in one call.
 
     python benchmarks/gpu_check.py [DATASET]          # on a GPU: the course settings (30 epochs, 224 px)
     python benchmarks/gpu_check.py --smoke            # anywhere: tiny settings, proves the script runs
