@@ -98,7 +98,9 @@ def _add_config_options(parser: argparse.ArgumentParser) -> None:
     for field in dataclasses.fields(Config):
         flag = "--" + field.name.replace("_", "-")
         kind = hints[field.name]
-        options: dict = {"dest": field.name, "default": None, "help": descriptions.get(field.name, "")}
+        default = field.default_factory() if field.default is dataclasses.MISSING else field.default
+        meaning = descriptions.get(field.name, "").replace("``", "").replace("%", "%%")  # argparse formats help
+        options: dict = {"dest": field.name, "default": None, "help": f"{meaning} (course default: {default})"}
         if kind is bool:
             options["action"] = argparse.BooleanOptionalAction
         elif typing.get_origin(kind) is dict:
