@@ -42,16 +42,15 @@ def _degradation(workspace: Path, smoke: bool) -> float:
     import torch
 
     from kit.config import Config
-    from kit.data import load_prepared, make_batches
-    from kit.experiments import degradation_runs
+    from kit.data import load_prepared
+    from kit.experiments import batches_factory, degradation_runs
 
     config = Config.smoke() if smoke else Config()
-    prepared = load_prepared(workspace)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    make_batches(prepared, image_size=config.image_size, batch_size=config.batch_size, device=device)  # cache
+    batches = batches_factory(load_prepared(workspace), device=device)
+    batches(config)  # builds the cache, so the timing below is training only
     started = time.perf_counter()
-    degradation_runs(config, workspace, lambda c: make_batches(prepared, image_size=c.image_size,
-                                                               batch_size=c.batch_size, device=device, seed=c.seed))
+    degradation_runs(config, workspace, batches)
     return time.perf_counter() - started
 
 

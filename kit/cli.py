@@ -153,18 +153,13 @@ def _cmd_data(args: argparse.Namespace) -> int:
 
     from kit.data.prepare import prepare
     from kit.data.reading import DataWarning
-    from kit.data.sources import DataUnavailableError
     from kit.env import default_workspace
 
     workspace = Path(args.workspace) if args.workspace else default_workspace()
     source = args.path if args.path else "synthetic"
-    try:
-        with warnings.catch_warnings(record=True) as caught:  # shown below as one line each, after the summary
-            warnings.simplefilter("always", DataWarning)
-            prepared = prepare(source, workspace, val_fraction=args.val_fraction, seed=args.seed)
-    except DataUnavailableError as error:
-        print(error, file=sys.stderr)
-        return 1
+    with warnings.catch_warnings(record=True) as caught:  # shown below as one line each, after the summary
+        warnings.simplefilter("always", DataWarning)
+        prepared = prepare(source, workspace, val_fraction=args.val_fraction, seed=args.seed)
     r = prepared.report
     names = lambda items: f" ({', '.join(map(str, items[:5]))}{' ...' if len(items) > 5 else ''})" if items else ""
     sizes = {s: sum(c.values()) for s, c in r["per_split"].items()}
@@ -215,6 +210,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from kit.data.sources import DataUnavailableError
+
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
@@ -222,8 +219,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nkit {args.command}: stopped. Every finished epoch is saved; run the same command again to "
               "resume.", file=sys.stderr)
         return 130
-    except (ValueError, OSError) as error:  # bad input (data, options, files): the message says what to fix
-        print(f"kit {args.command}: {error}", file=sys.stderr)
+    except DataUnavailableError as error:  # no data to work on: the message says where to put it by hand
+        print(error, file=sys.stderr)
+        return 1
+    except (ValueError, OSError) as error:  # bad input (data, options, files): the message says what to fix;
+        print(f"kit {args.command}: {error}", file=sys.stderr)  # a failed run is named by _train_and_report
         return 2
 
 

@@ -23,12 +23,6 @@ def colab_url(notebook: str, repository: str = REPOSITORY, branch: str = BRANCH)
     return f"https://colab.research.google.com/github/{repository}/blob/{branch}/notebooks/{notebook}"
 
 
-def colab_badge(notebook: str) -> str:
-    """Markdown for an "Open in Colab" badge of ``notebook``."""
-    return (f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
-            f"({colab_url(notebook)})")
-
-
 def pip_install_url(repository: str = REPOSITORY, branch: str = BRANCH) -> str:
     """What Colab's setup cell gives to pip. Colab's own torch stays: the kit asks only for lower bounds."""
     return f"git+https://github.com/{repository}.git@{branch}"

@@ -76,10 +76,9 @@ class Session:
 
     def batches(self, config: Config, **options: Any):
         """Training and evaluation batches on this session's device for ``config``'s image and batch size."""
-        from kit.data import make_batches
+        from kit.experiments import batches_factory
 
-        return make_batches(self.prepared(), image_size=config.image_size, batch_size=config.batch_size,
-                            device=self.device, seed=config.seed, progress=True, **options)
+        return batches_factory(self.prepared(), device=self.device, progress=True, **options)(config)
 
     def _repr_markdown_(self) -> str:
         members = ", ".join(f"{name} ({nim})" for name, nim in self.header.members)
