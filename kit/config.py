@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from kit.files import atomic_write_text
-from kit.models import MODEL_NAMES
 
+MODEL_NAMES = ("plain18", "plain34", "plain50", "resnet18", "resnet34", "resnet50")
+"""The architectures ``kit.models.build_model`` builds: a family (plain, resnet) and a depth of Table 1 of He et
+al. (2016). Defined here, free of torch, so that ``kit --help`` lists them without loading torch."""
 OPTIMIZERS = ("adamw", "adam", "sgd")
 SCHEDULERS = ("cosine", "step", "none")
 MONITORS = ("val_loss", "val_acc")

@@ -17,6 +17,7 @@ in ``kit.blocks``. With every option off the model *is* torchvision's. ``MODIFIC
 from __future__ import annotations
 
 import inspect
+import re
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -36,6 +37,7 @@ from kit.blocks import (
     KitBottleneck,
     make_activation,
 )
+from kit.config import MODEL_NAMES
 
 STAGE_BLOCKS = {18: [2, 2, 2, 2], 34: [3, 4, 6, 3], 50: [3, 4, 6, 3]}
 """Blocks per stage (conv2_x .. conv5_x), Table 1 of He et al. (2016)."""
@@ -78,15 +80,17 @@ class PlainBottleneck(Bottleneck):
         return self.relu(out)
 
 
-_ARCHITECTURES: dict[str, tuple[type[nn.Module], list[int]]] = {
-    "plain18": (PlainBasicBlock, STAGE_BLOCKS[18]),
-    "plain34": (PlainBasicBlock, STAGE_BLOCKS[34]),
-    "plain50": (PlainBottleneck, STAGE_BLOCKS[50]),
-    "resnet18": (BasicBlock, STAGE_BLOCKS[18]),
-    "resnet34": (BasicBlock, STAGE_BLOCKS[34]),
-    "resnet50": (Bottleneck, STAGE_BLOCKS[50]),
+_BLOCK_CLASSES: dict[tuple[str, bool], type[nn.Module]] = {
+    ("plain", False): PlainBasicBlock, ("plain", True): PlainBottleneck,
+    ("resnet", False): BasicBlock, ("resnet", True): Bottleneck,
 }
-MODEL_NAMES = tuple(_ARCHITECTURES)
+"""(family, bottleneck?) -> block class: 18/34-layer nets stack basic blocks, the 50-layer net bottlenecks."""
+
+
+def _architecture(name: str) -> tuple[type[nn.Module], list[int]]:
+    """The block class and blocks per stage of ``name`` (one of ``MODEL_NAMES``: family + depth)."""
+    family, depth = re.fullmatch(r"(plain|resnet)(\d+)", name).groups()
+    return _BLOCK_CLASSES[family, int(depth) >= 50], STAGE_BLOCKS[int(depth)]
 
 
 PARAMETER_BUDGET = 26_000_000
@@ -213,7 +217,7 @@ def build_model(
             the count and the cap. ``None`` for no budget.
     """
     key = name.lower()
-    if key not in _ARCHITECTURES:
+    if key not in MODEL_NAMES:
         raise ValueError(f"Unknown model {name!r}; choose one of {', '.join(MODEL_NAMES)}.")
     if num_classes < 2:
         raise ValueError(f"num_classes must be at least 2, got {num_classes}.")
@@ -235,7 +239,7 @@ def build_model(
         raise ValueError(f"groups and width_per_group must be positive integers, got {groups} and {width_per_group}.")
     if activation not in ACTIVATIONS:
         raise ValueError(f"Unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}.")
-    block, layers = _ARCHITECTURES[key]
+    block, layers = _architecture(key)
     bottleneck = issubclass(block, Bottleneck)
     if multipath and bottleneck:
         raise ValueError(f"multipath is defined for basic-block nets (18/34 layers), not for {name}.")

@@ -2,11 +2,14 @@
 
 import dataclasses
 import json
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
 
-from kit.cli import build_parser, main
+from kit.cli import COMMANDS, build_parser, main
+from kit.commands.options import OFF, config_overrides
 from kit.config import Config
 
 TINY = ["--image-size", "32", "--batch-size", "16", "--epochs", "1", "--smoke"]
@@ -30,9 +33,43 @@ def test_every_config_field_is_an_option():
     args = parser.parse_args(["train", "--patience", "none", "--compile", "--model-options", '{"dropout": 0.1}',
                               "--lr", "0.01", "--optimizer", "sgd"])
     assert (args.patience, args.compile, args.model_options, args.lr, args.optimizer) == \
-        ("none", True, {"dropout": 0.1}, 0.01, "sgd")
+        (OFF, True, {"dropout": 0.1}, 0.01, "sgd")
     with pytest.raises(SystemExit):
         parser.parse_args(["train", "--optimizer", "rmsprop"])
+
+
+def test_a_choice_called_none_is_not_switching_a_field_off():
+    args = build_parser().parse_args(["train", "--scheduler", "none", "--patience", "none", "--epochs", "3"])
+    overrides = config_overrides(args)
+    assert overrides == {"scheduler": "none", "patience": None, "epochs": 3}
+    assert Config(**overrides).scheduler == "none"
+
+
+_NO_TORCH = """
+import sys
+from kit.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit as exit:
+    status = exit.code
+loaded = sorted(m for m in ("torch", "torchvision", "pandas", "matplotlib") if m in sys.modules)
+print("status", status, "loaded", loaded)
+"""
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["train", "--help"], ["data", "--help"], ["train", "--lr", "fast"],
+                                  ["teach"], ["all", "--optimizer", "rmsprop"]])
+def test_help_and_argument_errors_answer_without_loading_torch(argv):
+    done = subprocess.run([sys.executable, "-c", _NO_TORCH, *argv], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip().splitlines()[-1] in ("status 0 loaded []", "status 2 loaded []"), done.stdout
+    assert "usage: kit" in done.stdout + done.stderr
+
+
+def test_every_command_resolves_to_its_implementation():
+    parser = build_parser()
+    for command in COMMANDS:
+        assert callable(command.implementation()), command.name
+        assert parser.parse_args([command.name] if command.name != "data" else ["data"]).chosen is command
 
 
 def test_kit_train_on_the_synthetic_default(workspace, capsys):
@@ -53,8 +90,8 @@ def test_kit_train_on_the_synthetic_default(workspace, capsys):
     assert main(argv) == 0  # the same command again: loaded, not retrained
     assert "loaded, not retrained" in capsys.readouterr().out
 
-    with pytest.raises(SystemExit, match="different config .lr 0.0003 -> 0.001"):
-        main([*argv, "--lr", "0.001"])
+    assert main([*argv, "--lr", "0.001"]) == 2  # a message, not a traceback
+    assert "different config (lr 0.0003 -> 0.001" in capsys.readouterr().err
 
 
 def test_kit_all_trains_both_models_and_writes_the_report(workspace, capsys):

@@ -1,0 +1,19 @@
+"""``kit all``: data -> Plain-34 -> ResNet-34 (one Config) -> comparison -> report."""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from kit.commands.train import setup_training, train_and_report
+from kit.report import write_report
+
+
+def run(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    config, workspace, data = setup_training(args)
+    for name in ("plain34", "resnet34"):
+        train_and_report(config.replace(model=name), data, workspace, name)
+    print(f"report: {write_report(workspace)}")
+    print(f"kit all finished in {time.perf_counter() - started:.0f} s; runs in {workspace / 'runs'}")
+    return 0
