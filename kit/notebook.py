@@ -7,7 +7,6 @@ and the modifications (05), each possibly on its own Colab VM, train with exactl
 
 from __future__ import annotations
 
-import json
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,12 +15,11 @@ from typing import Any, Sequence
 import torch
 
 from kit.config import Config
-from kit.header import Header
 from kit.env import default_device, gpu_status, in_colab, setup_workspace, smoke_mode
-from kit.files import atomic_write_text
+from kit.header import Header, use_header
+from kit.text import tr
 
 EXPERIMENT_FILE = "experiment.json"
-HEADER_FILE = "header.json"
 
 
 class HeaderWarning(UserWarning):
@@ -40,6 +38,8 @@ class Session:
     workspace: Path
     device: torch.device
     smoke: bool
+    notes: tuple[str, ...] = ()
+    """One-line notes the student should read (e.g. that the saved header is used), shown with the session."""
 
     def experiment(self, **overrides: Any) -> Config:
         """The experiment's Config, shared by every notebook through ``experiment.json`` in the workspace.
@@ -83,8 +83,9 @@ class Session:
     def _repr_markdown_(self) -> str:
         members = ", ".join(f"{name} ({nim})" for name, nim in self.header.members)
         mode = " · **smoke mode** (small images, 2 epochs: a check that everything runs)" if self.smoke else ""
+        notes = "".join(f"  \n{note}" for note in self.notes)
         return (f"**{self.header.group_name}**: {members}  \n"
-                f"workspace: `{self.workspace}` · {gpu_status()}{mode}")
+                f"workspace: `{self.workspace}` · {gpu_status()}{mode}{notes}")
 
     def __repr__(self) -> str:
         return self._repr_markdown_().replace("**", "").replace("`", "").replace("  \n", "\n")
@@ -93,20 +94,22 @@ class Session:
 def start(group_name: str, members: Sequence[tuple[str, str]], *, workspace: str | Path | None = None) -> Session:
     """Validate the header, prepare the workspace (Google Drive in Colab) and pick the device.
 
-    A NIM with anything but digits is an error; an unfilled placeholder is a visible ``HeaderWarning`` (the
-    notebook still runs, and the report marks it). The header is saved in the workspace as ``header.json``.
+    A NIM with anything but digits is an error. The header is filled in once (in 01) and saved in the
+    workspace (``kit.header.HEADER_FILE``); a later notebook whose header cell still holds the template uses
+    the saved header and says so (``kit.header.use_header``). An unfilled placeholder left in the header
+    used is one visible ``HeaderWarning`` line (the notebook still runs, and the report marks it).
     """
-    header = Header(group_name, tuple(members))
-    if header.warnings:
-        warnings.warn("Header kelompok belum lengkap (the group header is incomplete; the report marks it):\n- "
-                      + "\n- ".join(header.warnings), HeaderWarning, stacklevel=2)
+    cell = Header(group_name, members)
     path = setup_workspace(workspace)
-    atomic_write_text(path / HEADER_FILE, json.dumps(header.to_dict(), indent=2, ensure_ascii=False) + "\n")
+    header, note = use_header(cell, path)
+    if header.warnings:
+        warnings.warn(tr("header.incomplete", problems=" ".join(header.warnings)), HeaderWarning, stacklevel=2)
     _configure_display()
     device = default_device()
     if in_colab() and device.type != "cuda":
         warnings.warn(gpu_status(), RuntimeWarning, stacklevel=2)
-    return Session(header=header, workspace=path, device=device, smoke=smoke_mode())
+    return Session(header=header, workspace=path, device=device, smoke=smoke_mode(),
+                   notes=(note,) if note else ())
 
 
 def _configure_display() -> None:

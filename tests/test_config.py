@@ -1,4 +1,4 @@
-"""kit.config: the Config defaults, its validation and JSON round trip; the group Header."""
+"""kit.config: the Config defaults, its validation and JSON round trip (the group Header: tests/test_header.py)."""
 
 import dataclasses
 import json
@@ -6,7 +6,6 @@ import json
 import pytest
 
 from kit.config import Config
-from kit.header import PLACEHOLDER_GROUP_NAME, PLACEHOLDER_MEMBERS, Header
 
 
 def test_defaults_follow_the_course():
@@ -75,41 +74,6 @@ def test_smoke_settings_are_small_and_overridable():
 
 def test_model_name_is_normalised():
     assert Config(model="ResNet34").model == "resnet34"
-
-
-def test_a_filled_header_has_no_warnings():
-    header = Header("Kelompok 7", [("Budi Santoso", "122140001"), ("Siti Aminah", "122140002")])
-    assert header.warnings == [] and not header.is_placeholder
-    assert header.members == (("Budi Santoso", "122140001"), ("Siti Aminah", "122140002"))
-    assert header.to_dict()["members"][1] == {"name": "Siti Aminah", "nim": "122140002"}
-
-
-def test_the_notebook_placeholder_warns_for_every_field():
-    header = Header(PLACEHOLDER_GROUP_NAME, PLACEHOLDER_MEMBERS)
-    assert header.is_placeholder
-    assert len(header.warnings) == 1 + 2 * len(PLACEHOLDER_MEMBERS)
-    assert any("GROUP_NAME" in w for w in header.warnings)
-    assert any("1xxxxxxxx" in w for w in header.warnings)
-
-
-def test_a_partly_filled_header_names_what_is_left():
-    header = Header("Kelompok 7", [("Budi Santoso", "122140001"), ("Nama Anggota 2", "1xxxxxxxx")])
-    assert header.is_placeholder
-    assert header.warnings == ["Member 2: the name is still the placeholder 'Nama Anggota 2'.",
-                               "Member 2 (Nama Anggota 2): the NIM is still the placeholder '1xxxxxxxx'."]
-
-
-@pytest.mark.parametrize("members, message", [
-    ([("Budi", "12214A001")], "NIM of member 1 .Budi. must be all digits"),
-    ([("Budi", "122 140 001")], "must be all digits"),
-    ([], "MEMBERS is empty"),
-    ([("Budi",)], "must be a .name, NIM. pair"),
-    ("Budi", "list of .name, NIM. pairs"),
-    ([("Budi", "122140001"), ("Siti", "122140001")], "same NIM appears more than once in MEMBERS: 122140001"),
-])
-def test_bad_headers_are_errors(members, message):
-    with pytest.raises(ValueError, match=message):
-        Header("Kelompok 7", members)
 
 
 def test_a_config_shows_as_a_table_in_notebooks():

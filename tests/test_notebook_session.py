@@ -21,15 +21,27 @@ def test_a_filled_header_starts_quietly_and_is_saved(tmp_path):
 
 
 def test_placeholders_warn_visibly_but_run(tmp_path):
-    with pytest.warns(HeaderWarning, match="placeholder") as caught:
+    with pytest.warns(HeaderWarning, match="GROUP_NAME") as caught:
         session = start("Kelompok X", [("Nama Anggota 1", "1xxxxxxxx")], workspace=tmp_path)
     assert session.header.is_placeholder
-    assert len(caught) == 1 and str(caught[0].message).count("\n- ") == 3  # one warning listing every field
+    message = str(caught[0].message)
+    assert len(caught) == 1 and "\n" not in message  # one warning, one line, naming every field
+    assert message.count("1xxxxxxxx") == 1 and "GROUP_NAME" in message and "Nama Anggota 1" in message
+
+
+def test_a_later_notebook_left_unfilled_uses_the_header_saved_in_01(tmp_path):
+    start("Kelompok 7", MEMBERS, workspace=tmp_path)                        # 01, filled in
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", HeaderWarning)                          # no "incomplete" warning
+        later = start("Kelompok X", [("Nama Anggota 1", "1xxxxxxxx")], workspace=tmp_path)  # 04, template
+    assert later.header.group_name == "Kelompok 7" and len(later.notes) == 1
+    assert "Kelompok 7" in later._repr_markdown_().splitlines()[-1]            # says so, in one line
+    assert json.loads((tmp_path / "header.json").read_text())["group_name"] == "Kelompok 7"
 
 
 @pytest.mark.parametrize("nim", ["13522O01", "135-220-01", "135.220.01"])
 def test_a_nim_with_anything_but_digits_is_an_error(tmp_path, nim):
-    with pytest.raises(ValueError, match="all digits"):
+    with pytest.raises(ValueError, match="0-9"):
         start("Kelompok 7", [("Ani", nim)], workspace=tmp_path)
 
 
