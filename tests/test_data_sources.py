@@ -27,6 +27,12 @@ from kit.data.synthetic import make_synthetic
 pytestmark = pytest.mark.filterwarnings("ignore::kit.data.reading.DataWarning")
 
 
+@pytest.fixture(autouse=True)
+def english(monkeypatch):
+    """Messages are matched in English here; kit.text's own tests check that both languages exist."""
+    monkeypatch.setenv("KIT_LANGUAGE", "en")
+
+
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory) -> Path:
     return make_synthetic(tmp_path_factory.mktemp("synthetic") / "IF25-4041-dataset", per_class=6, n_test=4)
@@ -50,7 +56,7 @@ def _read(root, **kwargs):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         dataset = read_dataset(root, **kwargs)
-    return dataset, [str(w.message) for w in caught if issubclass(w.category, DataWarning)]
+    return dataset, [str(w.message).lower() for w in caught if issubclass(w.category, DataWarning)]
 
 
 # --------------------------------------------------------------------------------------------------- zips

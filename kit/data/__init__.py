@@ -9,7 +9,7 @@ from kit.data.dedup import NEAR_THRESHOLD, duplicate_groups, group_duplicates, h
 from kit.data.pipeline import CachedBatches, LoaderBatches, make_batches
 from kit.data.prepare import Prepared, default_source, load_prepared, prepare
 from kit.data.reading import Dataset, DataWarning, open_rgb, read_dataset
-from kit.data.report import compare_splits, data_report, report_table
+from kit.data.report import compare_splits, data_report
 from kit.data.sources import GDRIVE_ID, DataUnavailableError, download, fetch, safe_extract
 from kit.data.split import (count_leakage, grouped_split, leakage_pairs, random_split, read_split, split_counts,
                             starter_code_split, write_split)
@@ -20,6 +20,6 @@ __all__ = [
     "NEAR_THRESHOLD", "Prepared", "compare_splits", "count_leakage", "data_report", "default_dataset",
     "default_source", "download", "duplicate_groups", "fetch", "group_duplicates", "grouped_split",
     "hash_distances", "image_hashes", "leakage_pairs", "load_prepared", "make_batches", "make_synthetic",
-    "open_rgb", "prepare", "random_split", "read_dataset", "read_split", "report_table", "safe_extract",
+    "open_rgb", "prepare", "random_split", "read_dataset", "read_split", "safe_extract",
     "split_counts", "starter_code_split", "write_split",
 ]

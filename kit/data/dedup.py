@@ -25,7 +25,7 @@ import imagehash
 import numpy as np
 import pandas as pd
 
-from kit.data.reading import open_rgb
+from kit.data.reading import open_rgb, quiet_large_images
 from kit.files import atomic_write_text
 
 NEAR_THRESHOLD = 26
@@ -68,7 +68,7 @@ def image_hashes(records: pd.DataFrame, *, cache_file: str | Path | None = None,
     known = set(cached["sha256"])
     todo = records.drop_duplicates("sha256")
     todo = todo[~todo["sha256"].isin(known)]
-    with ThreadPoolExecutor(max_workers=workers or min(4, os.cpu_count() or 1)) as pool:
+    with quiet_large_images(), ThreadPoolExecutor(max_workers=workers or min(4, os.cpu_count() or 1)) as pool:
         fresh = list(pool.map(hash_image, todo["path"]))
     fresh_table = pd.DataFrame([{"sha256": s, **h} for s, h in zip(todo["sha256"], fresh)], columns=HASH_COLUMNS)
     table = pd.concat([cached, fresh_table], ignore_index=True) if len(fresh_table) else cached

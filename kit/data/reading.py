@@ -16,9 +16,11 @@ raise ``ValueError`` naming the rows.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
+import stat
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +31,7 @@ from PIL import Image, ImageOps
 
 from kit import CLASSES
 from kit.files import atomic_write_text
+from kit.text import tr
 
 VERIFY_SIDE = 64
 """Short side at which reading decodes each image to prove it is readable (JPEG draft mode keeps this cheap)."""
@@ -37,7 +40,14 @@ EXIF_ORIENTATION = 0x0112
 _SWAPS_AXES = {5, 6, 7, 8}  # EXIF orientations that rotate by 90 or 270 degrees
 _INFO_COLUMNS = ["relpath", "nbytes", "mtime_ns", "format", "mode", "width", "height", "sha256", "error"]
 PROBLEM_KINDS = ("blank_rows", "duplicate_rows", "missing_files", "unreadable_files", "unlisted_files",
-                 "missing_test_files", "unreadable_test_files")
+                 "missing_test_files", "unreadable_test_files", "unlisted_test_files", "large_images")
+
+LARGE_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS
+"""Images with more pixels than this (Pillow's decompression-bomb limit, ~89 MP) are named in a warning; they
+are still read, at reduced size (``open_rgb``), and Pillow's own unnamed warning is kept quiet."""
+
+_REDUCE_VIA = {"P": "RGB", "PA": "RGBA", "1": "L", "I;16": "I", "I;16B": "I", "I;16L": "I"}
+"""Modes ``Image.reduce`` cannot shrink, and the mode to convert them to first."""
 
 
 class DataWarning(UserWarning):
@@ -93,33 +103,77 @@ def to_rgb(image: Image.Image) -> Image.Image:
 def open_rgb(source: str | Path | bytes, *, min_side: int | None = None) -> Image.Image:
     """Decode an image by its content, turn it upright (EXIF orientation) and return it in RGB.
 
-    With ``min_side``, a JPEG is decoded in PIL's draft mode at the smallest DCT scale (1/2, 1/4, 1/8) whose
-    short side is still at least ``min_side``, so an 8000-px photo is never decoded at full size. Other formats
-    are decoded fully. Raises ``OSError`` (or ``PIL.UnidentifiedImageError``) for unreadable or truncated files.
+    With ``min_side`` the image is never kept larger than needed: a JPEG is decoded in PIL's draft mode at the
+    smallest DCT scale (1/2, 1/4, 1/8) whose short side is still at least ``min_side``; any other format is
+    decoded, then shrunk at once by the largest whole factor that keeps the short side at least ``min_side``
+    (``Image.reduce``, a box filter), before any copy is made. So a 12000x12000 PNG costs one decode of its own
+    size, not several RGB copies of it. Raises ``OSError`` (or ``PIL.UnidentifiedImageError``) for unreadable or
+    truncated files.
     """
     stream = io.BytesIO(source) if isinstance(source, bytes) else source
     with Image.open(stream) as image:
-        if min_side is not None and image.format == "JPEG":
-            # Asking for a square keeps the guarantee whichever way EXIF later rotates the picture.
-            image.draft("RGB", (min_side, min_side))
-        image.load()
-        upright = ImageOps.exif_transpose(image)
-        return to_rgb(upright)
+        return _decoded(image, min_side)
+
+
+def _decoded(image: Image.Image, min_side: int | None) -> Image.Image:
+    """``open_rgb``'s work on an opened, not yet loaded, image."""
+    if min_side is not None and image.format == "JPEG":
+        # Asking for a square keeps the guarantee whichever way EXIF later rotates the picture.
+        image.draft("RGB", (min_side, min_side))
+    image.load()
+    factor = min(image.size) // min_side if min_side is not None else 1
+    if factor >= 2:
+        if image.mode in _REDUCE_VIA:  # convert keeps image.info (so the EXIF orientation), unlike to_rgb
+            image = image.convert("RGBA" if "transparency" in image.info else _REDUCE_VIA[image.mode])
+        image = image.reduce(factor)
+    return to_rgb(ImageOps.exif_transpose(image))
+
+
+@contextlib.contextmanager
+def quiet_large_images():
+    """Silence Pillow's decompression-bomb warning, which names no file, while many images are decoded.
+
+    The kit names large files itself (``large_images`` in the data report). Use it around a whole batch of
+    decoding in the main thread: the warning filters are process-wide, so worker threads started inside are
+    covered, while entering it in each thread would race.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        yield
+
+
+def not_a_regular_file(path: Path) -> str:
+    """Why ``path`` cannot be read as an image file ("" when it is a regular file, or a link to one).
+
+    A dangling link would raise on opening, and a FIFO (named pipe) would block reading forever, so neither is
+    ever opened."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return tr("data.broken_link")
+    except OSError as error:
+        return tr("data.cannot_stat", error=error.strerror or type(error).__name__)
+    return "" if stat.S_ISREG(mode) else tr("data.not_regular_file")
 
 
 def inspect_image(path: Path) -> dict:
-    """Format, mode, upright size and sha256 of one file, and whether it decodes (``error`` empty when it does)."""
+    """Format, mode, upright size and sha256 of one file, and whether it decodes (``error`` empty when it does).
+
+    Only regular files are opened; anything else (a dangling link, a FIFO, a device) is reported unreadable."""
+    reason = not_a_regular_file(path)
+    if reason:
+        return {"nbytes": 0, "sha256": "", "format": "", "mode": "", "width": 0, "height": 0, "error": reason}
     data = path.read_bytes()
     info = {"nbytes": len(data), "sha256": hashlib.sha256(data).hexdigest(), "format": "", "mode": "",
             "width": 0, "height": 0, "error": ""}
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        with Image.open(io.BytesIO(data)) as image:  # opened once: a PNG's EXIF is read by decoding it all
             info["format"], info["mode"] = image.format or "", image.mode
             width, height = image.size
             if image.getexif().get(EXIF_ORIENTATION) in _SWAPS_AXES:
                 width, height = height, width
             info["width"], info["height"] = width, height
-        open_rgb(data, min_side=VERIFY_SIDE)  # a full decode: catches truncated files a header read misses
+            _decoded(image, VERIFY_SIDE)  # a full decode: catches truncated files a header read misses
     except Exception as error:  # PIL raises many types (OSError, SyntaxError, ValueError, DecompressionBomb...)
         info["error"] = f"{type(error).__name__}: {error}"
     return info
@@ -150,11 +204,15 @@ def _inspect_all(root: Path, relpaths: list[str], cache_file: Path | None) -> pd
             cached = {(r["relpath"], int(r["nbytes"]), int(r["mtime_ns"])): r for r in old.to_dict("records")}
     rows = []
     for relpath in relpaths:
-        stat = (root / relpath).stat()
-        key = (relpath, stat.st_size, stat.st_mtime_ns)
-        row = cached.get(key)
+        try:
+            facts = (root / relpath).stat()
+        except OSError:  # a dangling link: inspect_image names it
+            facts = None
+        regular = facts is not None and stat.S_ISREG(facts.st_mode)
+        row = cached.get((relpath, facts.st_size, facts.st_mtime_ns)) if regular else None
         if row is None:
-            row = {"relpath": relpath, "mtime_ns": stat.st_mtime_ns, **inspect_image(root / relpath)}
+            row = {"relpath": relpath, "mtime_ns": facts.st_mtime_ns if regular else 0,
+                   **inspect_image(root / relpath)}
         rows.append(row)
     table = pd.DataFrame(rows, columns=_INFO_COLUMNS)
     if cache_file is not None and len(table):
@@ -174,17 +232,32 @@ def detect_layout(root: Path, classes: tuple[str, ...] = CLASSES) -> tuple[str, 
         folder = root / image_dir
         if folder.is_dir() and any((folder / c).is_dir() for c in classes):
             return "imagefolder", image_dir
-    raise ValueError(
-        f"{root} is not a dataset folder: expected train.csv beside a train/ folder (course layout) or one "
-        f"subfolder per class ({', '.join(classes)}). See data_README.md.")
+    raise ValueError(tr("data.not_a_dataset", folder=root.name or str(root), classes=", ".join(classes)))
+
+
+def _csv_text(path: Path) -> str:
+    """The text of a CSV file; ``ValueError`` naming the file and line when it is empty or not UTF-8."""
+    data = path.read_bytes()
+    if not data.strip():
+        raise ValueError(tr("data.csv_empty", file=path.name, nbytes=len(data)))
+    try:
+        return data.decode("utf-8-sig")  # -sig: Excel's "CSV UTF-8" starts with a byte-order mark
+    except UnicodeDecodeError as error:
+        line = data[:error.start].count(b"\n") + 1
+        raise ValueError(tr("data.csv_not_utf8", file=path.name, line=line,
+                            byte=f"0x{data[error.start]:02x}")) from None
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
     """A ``filename,label`` CSV as strings, one row per line (blank lines kept so they can be reported)."""
-    table = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False, encoding="utf-8-sig")
+    try:
+        table = pd.read_csv(io.StringIO(_csv_text(path)), dtype=str, keep_default_na=False,
+                            skip_blank_lines=False)
+    except pd.errors.ParserError as error:  # its message names the line, e.g. "Expected 2 fields in line 7"
+        raise ValueError(tr("data.csv_unparsable", file=path.name, error=str(error).strip())) from None
     table.columns = [str(c).strip().lower() for c in table.columns]
     if "filename" not in table.columns:
-        raise ValueError(f"{path.name}: needs a 'filename' column, found {list(table.columns)}")
+        raise ValueError(tr("data.csv_no_filename", file=path.name, columns=list(table.columns)))
     if "label" not in table.columns:
         table["label"] = ""
     table = table[["filename", "label"]].apply(lambda column: column.str.strip())
@@ -192,9 +265,14 @@ def _read_csv(path: Path) -> pd.DataFrame:
     return table
 
 
-def _names(lines) -> str:
-    items = [str(x) for x in lines]
-    return ", ".join(items[:10]) + (f" ... ({len(items)} in all)" if len(items) > 10 else "")
+def _names(items) -> str:
+    """The first ten of ``items``, and how many there are in all when there are more."""
+    items = [str(x) for x in items]
+    return ", ".join(items[:10]) + (tr("data.and_more", n=len(items)) if len(items) > 10 else "")
+
+
+def _row_lines(rows: pd.DataFrame) -> str:
+    return _names(tr("data.csv_row", line=r.line, filename=r.filename, label=r.label) for r in rows.itertuples())
 
 
 def _course_rows(root: Path, classes: tuple[str, ...], problems: dict) -> pd.DataFrame:
@@ -205,17 +283,14 @@ def _course_rows(root: Path, classes: tuple[str, ...], problems: dict) -> pd.Dat
     rows = rows[~blank]
     no_name = rows[rows["filename"] == ""]
     if len(no_name):
-        raise ValueError(f"train.csv: rows with a label but no filename (lines {_names(no_name['line'])})")
+        raise ValueError(tr("data.label_without_filename", lines=_names(no_name["line"])))
     unknown = rows[~rows["label"].isin(classes)]
     if len(unknown):
-        shown = _names(f"line {r.line}: {r.filename!r} -> {r.label!r}" for r in unknown.itertuples())
-        raise ValueError(f"train.csv: labels outside the class list {list(classes)}: {shown}")
+        raise ValueError(tr("data.unknown_labels", classes=list(classes), rows=_row_lines(unknown)))
     labels_per_file = rows.groupby("filename")["label"].nunique()
     conflicting = labels_per_file[labels_per_file > 1].index
     if len(conflicting):
-        clash = rows[rows["filename"].isin(conflicting)]
-        shown = _names(f"line {r.line}: {r.filename} -> {r.label}" for r in clash.itertuples())
-        raise ValueError(f"train.csv: files listed with two different labels: {shown}")
+        raise ValueError(tr("data.two_labels", rows=_row_lines(rows[rows["filename"].isin(conflicting)])))
     repeated = rows.duplicated("filename")
     problems["duplicate_rows"] = rows.loc[repeated, "line"].tolist()
     return rows[~repeated]
@@ -228,9 +303,10 @@ def _imagefolder_rows(root: Path, image_dir: str, classes: tuple[str, ...], prob
     allowed_extra = {"test"} if image_dir == "." else set()
     unknown = [p.name for p in subfolders if p.name not in classes and p.name not in allowed_extra]
     if unknown:
-        raise ValueError(f"{folder}: folders that are not classes {list(classes)}: {unknown}")
+        raise ValueError(tr("data.unknown_folders", folder=folder.name or str(folder), classes=list(classes),
+                            folders=unknown))
     problems["blank_rows"], problems["duplicate_rows"] = [], []
-    loose = [p.name for p in folder.iterdir() if p.is_file() and not is_hidden(p.name)]
+    loose = [p.name for p in folder.iterdir() if not p.is_dir() and not is_hidden(p.name)]
     if image_dir != ".":  # root/train/<class>/: other folders beside train/ (say val/) are not read
         loose += [p.name + "/" for p in root.iterdir()
                   if p.is_dir() and not is_hidden(p.name) and p.name not in ("train", "test")]
@@ -238,6 +314,11 @@ def _imagefolder_rows(root: Path, image_dir: str, classes: tuple[str, ...], prob
     rows = [{"filename": f.relative_to(folder).as_posix(), "label": c}
             for c in classes if (folder / c).is_dir() for f in _visible_files(folder / c)]
     return pd.DataFrame(rows, columns=["filename", "label"])
+
+
+def _present(path: Path) -> bool:
+    """Whether a directory entry exists at ``path``, even a dangling link (which is then named unreadable)."""
+    return os.path.lexists(path)
 
 
 def _test_rows(root: Path, layout: str) -> tuple[pd.DataFrame, bool]:
@@ -263,7 +344,7 @@ def list_test_files(root: str | Path, layout: str) -> pd.DataFrame:
     """
     root = Path(root)
     table, _ = _test_rows(root, layout)
-    present = [(root / r).is_file() for r in table["relpath"]]
+    present = [_present(root / r) for r in table["relpath"]]
     return table[present].reset_index(drop=True)
 
 
@@ -283,7 +364,7 @@ def read_dataset(root: str | Path, *, classes: tuple[str, ...] = CLASSES,
         rows = _course_rows(root, classes, problems)
         folder = root / image_dir
         if not folder.is_dir():
-            raise ValueError(f"{root}: train.csv is there but the train/ folder with the images is not")
+            raise ValueError(tr("data.no_train_folder", folder=root.name))
         present = {p.relative_to(folder).as_posix() for p in _visible_files(folder)}
         listed = set(rows["filename"])
         problems["unlisted_files"] = sorted(present - listed)
@@ -296,15 +377,19 @@ def read_dataset(root: str | Path, *, classes: tuple[str, ...] = CLASSES,
 
     test_rows, test_dir_exists = _test_rows(root, layout)
     test_listed = len(test_rows)
-    test_present = np.array([(root / r).is_file() for r in test_rows["relpath"]], dtype=bool)
+    test_present = np.array([_present(root / r) for r in test_rows["relpath"]], dtype=bool)
     if test_dir_exists:  # without a test/ folder the test images are simply not published: not a problem
         problems["missing_test_files"] = test_rows.loc[~test_present, "filename"].tolist()
+        if layout == "course":  # imagefolder lists every file of test/ anyway
+            in_folder = {p.relative_to(root / "test").as_posix() for p in _visible_files(root / "test")}
+            problems["unlisted_test_files"] = sorted(in_folder - set(test_rows["filename"]))
     test_rows = test_rows[test_present].copy()
 
     prefix = "" if image_dir == "." else image_dir + "/"
     rows["relpath"] = prefix + rows["filename"]
-    info = _inspect_all(root, rows["relpath"].tolist() + test_rows["relpath"].tolist(),
-                        Path(cache_file) if cache_file else None)
+    with quiet_large_images():  # named below, once each, instead of Pillow's nameless warning per decode
+        info = _inspect_all(root, rows["relpath"].tolist() + test_rows["relpath"].tolist(),
+                            Path(cache_file) if cache_file else None)
     info = info.drop(columns="mtime_ns").astype({"relpath": object}).set_index("relpath")
 
     errors: dict[str, str] = {}
@@ -315,37 +400,30 @@ def read_dataset(root: str | Path, *, classes: tuple[str, ...] = CLASSES,
         problems[unreadable_kind] = table.loc[bad, "filename"].tolist()
         errors.update(zip(table.loc[bad, "relpath"], table.loc[bad, "error"]))
         table = table[~bad].drop(columns="error")
+        problems["large_images"] += table.loc[table["width"] * table["height"] > LARGE_IMAGE_PIXELS,
+                                              "relpath"].tolist()
         table.insert(table.columns.get_loc("relpath") + 1, "path", [str(root / r) for r in table["relpath"]])
         return table.reset_index(drop=True)
 
     records = attach(rows.drop(columns="line", errors="ignore"), "unreadable_files")
     test = attach(test_rows, "unreadable_test_files")
-    _warn_problems(problems)
+    warn_problems(problems)
 
     if records.empty:
-        raise ValueError(f"{root}: no readable labelled images found")
+        raise ValueError(tr("data.no_images", folder=root.name))
     counts = records["label"].value_counts()
     empty = [c for c in classes if counts.get(c, 0) == 0]
     if empty:
-        raise ValueError(f"{root}: classes with no images: {empty}")
+        raise ValueError(tr("data.empty_classes", folder=root.name, classes=empty))
     synthetic = (root / "synthetic.json").is_file()
     return Dataset(root=root, layout=layout, image_dir=image_dir, records=records, test=test, problems=problems,
                    classes=tuple(classes), test_listed=test_listed, synthetic=synthetic, errors=errors)
 
 
-_PROBLEM_TEXT = {
-    "blank_rows": "blank rows in train.csv, skipped ({n}): lines {names}",
-    "duplicate_rows": "repeated rows in train.csv, counted once ({n}): lines {names}",
-    "missing_files": "files listed in train.csv but absent, skipped ({n}): {names}",
-    "unreadable_files": "unreadable or truncated images, skipped ({n}): {names}",
-    "unlisted_files": "files in the image folder that train.csv does not list (no label), skipped ({n}): {names}",
-    "missing_test_files": "files listed in test.csv but absent from test/ ({n}): {names}",
-    "unreadable_test_files": "unreadable or truncated test images, skipped ({n}): {names}",
-}
-
-
-def _warn_problems(problems: dict) -> None:
-    for kind, template in _PROBLEM_TEXT.items():
+def warn_problems(problems: dict) -> None:
+    """One ``DataWarning`` per kind of problem found, naming (the first ten of) the rows or files concerned."""
+    for kind in PROBLEM_KINDS:
         items = problems.get(kind, [])
         if items:
-            warnings.warn(template.format(n=len(items), names=_names(items)), DataWarning, stacklevel=3)
+            warnings.warn(tr(f"data.problem_{kind}", n=len(items), names=_names(items),
+                             megapixels=LARGE_IMAGE_PIXELS // 1_000_000), DataWarning, stacklevel=3)
