@@ -33,13 +33,15 @@ def gradcam_comparison(chosen: pd.DataFrame, cams: Sequence[GradCams], stage: st
     if not labels:
         raise ValueError("No images were chosen: the runs' predictions.csv hold no validation images")
     n_runs = len(cams)
-    fig = Figure(figsize=(PANEL_INCHES * 2 * n_runs, PANEL_INCHES * 1.15 * len(labels) + 0.6), layout="constrained")
-    axes = np.atleast_2d(fig.subplots(len(labels), 2 * n_runs, squeeze=False))
-    for row, label in enumerate(labels):
-        for group, kind in enumerate(KINDS):
+    fig = Figure(figsize=(PANEL_INCHES * 2 * n_runs + 0.3, PANEL_INCHES * 1.1 * len(labels) + 0.8),
+                 layout="constrained")
+    for group, (subfigure, kind) in enumerate(zip(fig.subfigures(1, len(KINDS)), KINDS)):
+        subfigure.suptitle(tr(f"explain.{kind}", language), fontsize="medium")
+        axes = subfigure.subplots(len(labels), n_runs, squeeze=False)
+        for row, label in enumerate(labels):
             match = chosen[(chosen["label"] == label) & (chosen["kind"] == kind)]
             for column, cam in enumerate(cams):
-                ax = axes[row, group * n_runs + column]
+                ax = axes[row, column]
                 ax.set_xticks([])
                 ax.set_yticks([])
                 if match.empty:
@@ -49,10 +51,8 @@ def gradcam_comparison(chosen: pd.DataFrame, cams: Sequence[GradCams], stage: st
                                 transform=ax.transAxes, fontsize="small", color="grey")
                     continue
                 _draw_panel(ax, cam, cam.index(match["filename"].iloc[0]), stage, language)
-                if row == 0:
-                    ax.set_title(tr(f"explain.{kind}", language) + "\n" + ax.get_title(), fontsize="small",
-                                 color=ax.title.get_color())
-        axes[row, 0].set_ylabel(tr("explain.row", language, label=label), fontsize="small")
+            if group == 0:
+                axes[row, 0].set_ylabel(tr("explain.row", language, label=label), fontsize="small")
     models = " vs ".join(cam.run for cam in cams)
     fig.suptitle(tr("explain.figure_title", language, stage=STAGES.get(stage, stage), models=models))
     return fig

@@ -14,6 +14,7 @@ from typing import Any, Sequence
 from matplotlib.figure import Figure
 
 from kit.explain import LAST_STAGE, STAGES, compare_gradcam
+from kit.files import atomic_write
 from kit.plots_explain import gradcam_comparison
 from kit.runs import RunResult, load_runs
 from kit.text import check_language, tr
@@ -60,5 +61,6 @@ def _save(figure: Figure, out_dir: Path, name: str) -> str:
     filename = re.sub(r"[^A-Za-z0-9_.-]", "_", name) + ".png"
     path = out_dir / "images" / filename
     path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=IMAGE_DPI)
+    # Atomic, as the report's other images: a disconnect mid-write leaves the previous image whole.
+    atomic_write(path, lambda handle: figure.savefig(handle, format="png", dpi=IMAGE_DPI))
     return f"images/{filename}"

@@ -17,7 +17,7 @@ from torch import nn
 from torchvision.models.resnet import BasicBlock
 
 import kit
-from kit.explain import GradCams, choose_images, compare_gradcam, explain_run, gradcam, read_images
+from kit.explain import KINDS, GradCams, choose_images, compare_gradcam, explain_run, gradcam, read_images
 from kit.models import build_model
 from kit.plots_explain import gradcam_comparison, gradcam_stages
 from kit.report_explain import gradcam_markdown, gradcam_section
@@ -220,10 +220,10 @@ def test_side_by_side_figure_has_a_row_per_class_and_titles_in_the_language(work
     assert [c.run for c in cams] == ["Plain-18", "ResNet-18"]
     for language, word in (("id", "benar"), ("en", "correct")):
         figure = gradcam_comparison(chosen, cams, language=language)
-        axes = np.array(figure.axes).reshape(-1, 4)
-        assert len(axes) == chosen["label"].nunique()
+        assert len(figure.axes) == 4 * chosen["label"].nunique()  # (correct, mistake) x (Plain, ResNet)
+        assert [sub.get_suptitle() for sub in figure.subfigs] == [tr(f"explain.{kind}", language) for kind in KINDS]
+        assert word in figure.subfigs[0].get_suptitle()
         titles = " ".join(ax.get_title() for ax in figure.axes)
-        assert tr("explain.correct", language) in titles and word in titles
         assert "Plain-18" in titles and "ResNet-18" in titles
     stages = explain_run("resnet18", chosen["filename"].iloc[:1].tolist(), workspace=workspace,
                          image_dir=workspace / "images", stages=("layer1", "layer2", "layer3", "layer4"))
@@ -254,3 +254,25 @@ def test_report_section_adds_the_modifications_beside_the_last_compared_run(work
     markdown = gradcam_section(ctx)
     assert "images/gradcam.png" in markdown and "images/gradcam_modifications.png" in markdown
     assert (tmp_path / "report" / "images" / "gradcam_modifications.png").is_file()
+
+
+COURSE_IMAGES = Path(__file__).resolve().parents[2] / "shared" / "data" / "if25-4041-mini" / "IF25-4041-dataset" / "train"
+
+
+@pytest.mark.skipif(not COURSE_IMAGES.is_dir(), reason="the course dataset (../shared/data) is not on this machine")
+def test_course_images_of_every_format_get_maps():
+    """JPEG, and WEBP and palette PNG files named .jpg, as the course dataset holds them."""
+    signatures = {b"\xff\xd8": "jpeg", b"RIFF": "webp", b"\x89PNG": "png"}
+    found = {}
+    for path in sorted(COURSE_IMAGES.iterdir()):
+        head = path.read_bytes()[:4]
+        kind = next((k for s, k in signatures.items() if head.startswith(s)), None)
+        found.setdefault(kind, path)
+        if {"jpeg", "webp", "png"} <= set(found):
+            break
+    paths = [found[k] for k in ("jpeg", "webp", "png")]
+    images, tensor = read_images(paths, SIZE)
+    assert images.shape == (3, SIZE, SIZE, 3) and torch.isfinite(tensor).all()
+    torch.manual_seed(0)
+    _, maps = gradcam(build_model("resnet18", 5), tensor, stages=("layer3",))
+    assert maps["layer3"].shape == (3, SIZE, SIZE) and maps["layer3"].min() >= 0 and maps["layer3"].max() <= 1

@@ -8,7 +8,6 @@ STRINGS = {
                  "yang sama: warna merah menandai bagian citra yang paling menaikkan skor kelas yang "
                  "diprediksi. Tiap baris satu kelas: kolom kiri citra yang diklasifikasi benar dengan "
                  "keyakinan tertinggi, kolom kanan kesalahan paling yakin untuk kelas itu (jika ada)."),
-        "stages_note": "Peta tiap tahap (conv2_x sampai conv5_x) untuk satu citra: dari tepi dan tekstur ke objek.",
         "figure_title": "Grad-CAM tahap {stage}: {models}",
         "stages_title": "Grad-CAM tiap tahap: {filename} (label {label})",
         "correct": "benar, paling yakin",
@@ -28,7 +27,6 @@ STRINGS = {
                  "images: red marks the parts of the image that raise the predicted class's score most. One "
                  "row per class: on the left the correctly classified image with the highest confidence, on "
                  "the right the most confident mistake for that class (if any)."),
-        "stages_note": "Maps of every stage (conv2_x to conv5_x) for one image: from edges and texture to objects.",
         "figure_title": "Grad-CAM of stage {stage}: {models}",
         "stages_title": "Grad-CAM of every stage: {filename} (label {label})",
         "correct": "correct, most confident",
