@@ -3,6 +3,7 @@ paper's definition on the kit's networks, on images chosen from the runs' own pr
 
 from __future__ import annotations
 
+import copy
 import json
 from collections import OrderedDict
 from pathlib import Path
@@ -96,7 +97,14 @@ def test_gradcam_peaks_on_the_class_evidence_after_training():
 
 
 def grad_cam_by_hand(model: nn.Module, images: torch.Tensor, targets: list[int], stage: str) -> np.ndarray:
-    """Selvaraju et al. (2017), Eq. 1-2, written out: channel weights = spatial mean of d score / d A."""
+    """Selvaraju et al. (2017), Eq. 1-2, written out: channel weights = spatial mean of d score / d A.
+
+    Computed on a twin of ``model`` whose activations all work out of place, so a map that an in-place ReLU
+    corrupted would differ from this one."""
+    model = copy.deepcopy(model)
+    for module in model.modules():
+        if getattr(module, "inplace", False):
+            module.inplace = False
     stored = {}
     handle = dict(model.named_modules())[stage].register_forward_hook(lambda m, i, o: stored.update(a=o))
     try:
