@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import kit.train
-from kit import experiments, plots
+from kit import experiments, numbers, plots
 from kit.config import Config
 from kit.experiments import (PAPER_TOP1_ERROR, degradation_runs, degradation_table, depth_effect,
                              format_mean_std, load_degradation_runs, paired_difference, run_seeds, seed_runs,
@@ -211,7 +211,7 @@ def test_report_sections_appear_only_when_their_runs_exist(tmp_path):
         label, paper = load_run(model, workspace).label, f"{PAPER_TOP1_ERROR[model]:.2f}"
         row = next(line for line in text.splitlines() if line.startswith(f"| {label} ") and paper in line)
         last = _metrics(workspace, model)["last"]
-        assert f"{last['train_loss']:.4f}" in row and f"{100 * last['val_acc']:.2f}%" in row
+        assert f"{last['train_loss']:.4f}" in row and numbers.percent(last["val_acc"]) in row
     assert (tmp_path / "b" / "images" / "degradation_curves.png").is_file()
     assert (tmp_path / "b" / "images" / "seeds_val_acc.png").is_file()
     indonesian = write_report(workspace, out_dir=tmp_path / "c").read_text()

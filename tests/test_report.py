@@ -1,29 +1,62 @@
-"""kit.report: the submission README's numbers equal the run files, its images exist, its header is honest."""
+"""kit.report: the submission README's numbers equal the run files, its images exist and travel in report.zip,
+its header is honest, it speaks one language and names its data."""
 
 import json
 import re
 import warnings
+import zipfile
 from pathlib import Path
-from types import SimpleNamespace
 
 import matplotlib
 
 matplotlib.use("Agg")
 
+import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
+from kit import numbers  # noqa: E402
+from kit.header import Header, save_header  # noqa: E402
 from kit.links import colab_url  # noqa: E402
-from kit.report import COLAB_NOTEBOOKS, STRINGS, ReportEditedWarning, header_markdown, write_report  # noqa: E402
+from kit.report import (COLAB_NOTEBOOKS, ReportArchiveWarning, ReportEditedWarning, header_markdown,  # noqa: E402
+                        write_report, zip_path)
 from kit.runs import RunNotFoundError  # noqa: E402
+from kit.text import LANGUAGES, table  # noqa: E402
 from run_factory import write_run, write_workspace  # noqa: E402
+
+STRINGS = {language: {**table("columns", language), **table("report", language)} for language in LANGUAGES}
+"""The report's sentences and the table words it shares with kit.tables, per language."""
 
 HEADER = {"group_name": "Kelompok Rendang Pedas",
           "members": [("Ani Lestari", "122140001"), ("Budi Santoso", "122140002"), ("Citra Dewi", "122140003")]}
 
 
+def with_images(workspace: Path, **entries) -> Path:
+    """Record in data_report.json where the images are (as kit.data.prepare does), plus any other entries."""
+    report = json.loads((workspace / "data_report.json").read_text())
+    report.update({"root": "data", "image_dir": "train", **entries})
+    (workspace / "data_report.json").write_text(json.dumps(report, indent=2))
+    return workspace
+
+
+@pytest.fixture
+def fast_figures(monkeypatch):
+    """Every figure of kit.plots as a bare 1x1 Figure, for tests that read only the README's text: drawing and
+    saving the real figures is most of a report's time. Tests of the images themselves do not use it."""
+    from matplotlib.figure import Figure
+
+    from kit import plots
+
+    def bare(*args, **kwargs):
+        return Figure(figsize=(1, 1))
+
+    for name in ("training_curves", "compare_curves", "confusion_matrices", "f1_difference", "misclassified_grid",
+                 "gradient_flow", "degradation_curves", "seed_curves"):
+        monkeypatch.setattr(plots, name, bare)
+
+
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory):
-    workspace = write_workspace(tmp_path_factory.mktemp("workspace"))
+    workspace = with_images(write_workspace(tmp_path_factory.mktemp("workspace")))
     write_run(workspace / "runs", "resnet34_se", "resnet34", seed=7, model_options={"se": True})
     write_run(workspace / "runs", "resnet34_mish", "resnet34", seed=8, model_options={"activation": "mish"})
     write_run(workspace / "runs", "resnet34_se_mish", "resnet34", seed=9,
@@ -76,11 +109,12 @@ def assert_rows_equal_metrics(rows, workspace, run_names, language):
         metrics = json.loads((workspace / "runs" / name / "metrics.json").read_text())
         for point in ("best", "last"):
             row = next(r for r in rows if r[t["model"]] == labels.get(name, name) and r[t["point"]] == t[point])
-            assert int(row["Epoch"]) == metrics[point]["epoch"]
-            for column, key in (("Train acc", "train_acc"), ("Val acc", "val_acc")):
-                assert float(row[column].rstrip("%")) == pytest.approx(100 * metrics[point][key], abs=0.005 + 1e-9)
-            for column, key in (("Train loss", "train_loss"), ("Val loss", "val_loss")):
-                assert float(row[column]) == pytest.approx(metrics[point][key], abs=0.00005 + 1e-12)
+            assert int(row[t["epoch"]]) == metrics[point]["epoch"]
+            for key in ("train_acc", "val_acc"):  # one decimal of a percent, as everywhere in the kit
+                assert re.fullmatch(r"\d+\.\d%", row[t[key]])
+                assert float(row[t[key]].rstrip("%")) == pytest.approx(100 * metrics[point][key], abs=0.05 + 1e-9)
+            for key in ("train_loss", "val_loss"):
+                assert float(row[t[key]]) == pytest.approx(metrics[point][key], abs=0.00005 + 1e-12)
             seen += 1
     assert seen == len(rows)
 
@@ -103,7 +137,7 @@ def test_report_numbers_equal_the_run_files(workspace, report):
     t = STRINGS["id"]
 
     results = section(text, t["results"])
-    assert_rows_equal_metrics(table_with(results, "Val acc"), workspace, ["plain34", "resnet34"], "id")
+    assert_rows_equal_metrics(table_with(results, t["val_acc"]), workspace, ["plain34", "resnet34"], "id")
     assert_images_exist(readme)
 
     # header: group name and every NIM, nothing marked unfilled
@@ -138,19 +172,19 @@ def test_colab_links_name_every_notebook_of_the_kit(report):
     assert all(colab_url(name) in header for name in notebooks)  # 05 and 06 too, without extra runs
 
 
-def test_small_settings_are_marked_as_a_smoke_run(report, tmp_path):
+def test_small_settings_are_marked_as_a_smoke_run(report, tmp_path, fast_figures):
     t = STRINGS["id"]
     results = section(report.read_text(encoding="utf-8"), t["results"])
     settings = "Plain-34: image_size 32, epochs 6, device cpu; ResNet-34: image_size 32, epochs 6, device cpu"
     assert t["small_settings"].format(settings=settings) in results
-    assert results.index("⚠ Run ini memakai pengaturan kecil") < results.index("| Val acc")
+    assert results.index("⚠ Run ini memakai pengaturan kecil") < results.index(f"| {t['model']}")
 
     workspace = write_workspace(tmp_path / "ws")
     for name, seed in (("plain34", 1), ("resnet34", 2)):  # the course's settings on a GPU: no mark
         write_run(workspace / "runs", name, name, seed=seed, epochs=10, config_changes={"image_size": 224},
                   device="cuda")
     text = write_report(workspace, header=HEADER, language="en").read_text(encoding="utf-8")
-    assert "⚠" not in section(text, STRINGS["en"]["results"])
+    assert "small settings" not in section(text, STRINGS["en"]["results"])
     write_run(workspace / "runs", "resnet34", "resnet34", seed=2, epochs=10, config_changes={"image_size": 224})
     text = write_report(workspace, header=HEADER, language="en").read_text(encoding="utf-8")
     assert STRINGS["en"]["small_settings"].format(settings="ResNet-34: image_size 224, epochs 10, device cpu") \
@@ -162,22 +196,22 @@ def test_analysis_facts_are_computed_from_the_runs(workspace, report):
     analysis = section(text, STRINGS["id"]["analysis"])
     plain, resnet = (json.loads((workspace / "runs" / n / "metrics.json").read_text()) for n in ("plain34", "resnet34"))
     difference = 100 * (resnet["best"]["val_acc"] - plain["best"]["val_acc"])
-    expected = (f"ResNet-34 mencapai val acc terbaik {100 * resnet['best']['val_acc']:.2f}% (epoch "
-                f"{resnet['best']['epoch']}) vs Plain-34 {100 * plain['best']['val_acc']:.2f}% (epoch "
-                f"{plain['best']['epoch']}): selisih {difference:+.2f} poin.")
+    expected = (f"Pada epoch terbaik, akurasi val ResNet-34 {100 * resnet['best']['val_acc']:.1f}% (epoch "
+                f"{resnet['best']['epoch']}) vs Plain-34 {100 * plain['best']['val_acc']:.1f}% (epoch "
+                f"{plain['best']['epoch']}): selisih {difference:+.1f} poin.")
     assert f"- {expected}" in analysis
     assert f"{resnet['last']['train_loss']:.4f} vs Plain-34 {plain['last']['train_loss']:.4f}" in analysis
     gap = 100 * (plain["last"]["train_acc"] - plain["last"]["val_acc"])
-    assert f"Plain-34 {gap:+.2f} poin" in analysis
+    assert f"Plain-34 {gap:+.1f} poin" in analysis
     assert STRINGS["id"]["fact_same_config"] in analysis
     assert STRINGS["id"]["fact_leakage_ok"].format(n=0) in analysis
 
 
-def test_english_report(workspace, tmp_path):
+def test_english_report(workspace, tmp_path, fast_figures):
     text = write_report(workspace, header=HEADER, out_dir=tmp_path, language="en").read_text(encoding="utf-8")
     t = STRINGS["en"]
     assert f"\n## {t['results']}\n" in text and f"\n## {t['analysis']}\n" in text
-    assert_rows_equal_metrics(table_with(section(text, t["results"]), "Val acc"), workspace,
+    assert_rows_equal_metrics(table_with(section(text, t["results"]), t["val_acc"]), workspace,
                               ["plain34", "resnet34"], "en")
     assert STRINGS["id"]["analysis"] + "\n" not in text and "selisih" not in text
     with pytest.raises(ValueError, match="language"):
@@ -187,7 +221,7 @@ def test_english_report(workspace, tmp_path):
 @pytest.mark.parametrize("header", [
     None,
     {"group_name": "Kelompok X", "members": [("Nama Anggota 1", "1xxxxxxxx"), ("Nama Anggota 2", "1xxxxxxxx")]},
-    SimpleNamespace(group_name="", members=[("Ani Lestari", ""), ("Budi Santoso", "122140002")]),
+    {"group_name": "", "members": [("Ani Lestari", ""), ("Budi Santoso", "122140002")]},
 ])
 def test_unfilled_header_is_marked(header):
     t = STRINGS["id"]
@@ -201,16 +235,17 @@ def test_unfilled_header_is_marked(header):
             assert row[t["member"]] == "Budi Santoso"
 
 
-def test_complete_header_and_invalid_nim():
+def test_complete_header_and_bad_headers():
     t = STRINGS["id"]
     top = header_markdown(HEADER)
     assert [(r[t["member"]], r["NIM"]) for r in table_with(top, "NIM")] == HEADER["members"]
     assert t["unfilled"] not in top and t["header_incomplete"] not in top
-    header = {"group_name": "Kelompok Rendang Pedas", "members": [("Ani Lestari", "12214000l")]}
-    assert table_with(header_markdown(header), "NIM")[0]["NIM"] == f"12214000l {t['invalid_nim']}"
+    # one header type: kit.header.Header validates a dict exactly as it validates the notebook's header cell
+    with pytest.raises(ValueError, match="12214000l"):
+        header_markdown({"group_name": "Kelompok Rendang Pedas", "members": [("Ani Lestari", "12214000l")]})
     with pytest.raises(ValueError, match="members"):
         header_markdown({"group_name": "Kelompok Rendang Pedas"})
-    with pytest.raises(TypeError, match="group_name and members"):
+    with pytest.raises(TypeError, match="kit.header.Header"):
         header_markdown(["Ani", "122140001"])
 
 
@@ -239,7 +274,7 @@ def test_extra_runs_section(workspace, tmp_path):
     text = readme.read_text(encoding="utf-8")
     t = STRINGS["id"]
     extra = section(text, t["extra"])
-    assert_rows_equal_metrics(table_with(extra, "Val acc"), workspace, ["resnet34", "resnet34_se", "resnet34_mish"],
+    assert_rows_equal_metrics(table_with(extra, t["val_acc"]), workspace, ["resnet34", "resnet34_se", "resnet34_mish"],
                               "id")
     differences = {r[t["parameter"]]: r for r in table_with(extra, t["parameter"])}
     assert set(differences) == {"model_options"}
@@ -250,7 +285,7 @@ def test_extra_runs_section(workspace, tmp_path):
     assert "resnet34_se" not in section(text, t["results"])
 
 
-def test_extra_runs_cite_their_modifications(workspace, tmp_path):
+def test_extra_runs_cite_their_modifications(workspace, tmp_path, fast_figures):
     from kit.models import MODIFICATIONS
 
     names = ["resnet34_se", "resnet34_mish", "resnet34_se_mish"]
@@ -266,7 +301,7 @@ def test_extra_runs_cite_their_modifications(workspace, tmp_path):
                               "resnet34_se_mish (activation=mish))"]
 
 
-def test_group_analysis_survives_regeneration(workspace, tmp_path):
+def test_group_analysis_survives_regeneration(workspace, tmp_path, fast_figures):
     readme = write_report(workspace, header=HEADER, out_dir=tmp_path)
     placeholder = STRINGS["id"]["own_analysis_placeholder"]
     own = "Plain-34 lebih sulit dioptimasi daripada ResNet-34.\n\nDua paragraf, dengan | pipa.\n"
@@ -278,7 +313,7 @@ def test_group_analysis_survives_regeneration(workspace, tmp_path):
     assert list(tmp_path.glob("README.edited-*")) == []
 
 
-def test_edits_outside_the_keep_blocks_are_backed_up(workspace, tmp_path):
+def test_edits_outside_the_keep_blocks_are_backed_up(workspace, tmp_path, fast_figures):
     readme = write_report(workspace, header=HEADER, out_dir=tmp_path)
     placeholder = STRINGS["id"]["own_analysis_placeholder"]
     own = "Analisis kami: ResNet-34 konvergen lebih cepat.\n"
@@ -309,7 +344,7 @@ def test_edits_outside_the_keep_blocks_are_backed_up(workspace, tmp_path):
         sorted([edited, unmarked + "Tambahan.\n"])
 
 
-def test_report_language_is_remembered(workspace, tmp_path):
+def test_report_language_is_remembered(workspace, tmp_path, fast_figures):
     english = STRINGS["en"]["analysis"]
     write_report(workspace, header=HEADER, out_dir=tmp_path, language="en")
     text = write_report(workspace, header=HEADER, out_dir=tmp_path).read_text(encoding="utf-8")  # as 05 and 06 do
@@ -319,21 +354,18 @@ def test_report_language_is_remembered(workspace, tmp_path):
     assert f"\n## {STRINGS['id']['analysis']}\n" in text and f"\n## {english}\n" not in text
 
 
-def test_header_is_read_from_the_workspace(tmp_path):
-    from kit.header import Header
-
+def test_header_filled_once_reaches_the_report(tmp_path, fast_figures):
     workspace = write_workspace(tmp_path / "ws")
-    header = Header(HEADER["group_name"], tuple(HEADER["members"]))
-    (workspace / "header.json").write_text(json.dumps(header.to_dict(), indent=2))  # as kit.notebook.start saves it
+    save_header(Header(HEADER["group_name"], tuple(HEADER["members"])), workspace)  # as notebook 01 saves it
     t = STRINGS["id"]
-    top = write_report(workspace).read_text(encoding="utf-8").split("\n## ")[0]  # as `kit all` calls it
+    top = write_report(workspace).read_text(encoding="utf-8").split("\n## ")[0]  # as `kit all`, 05 and 06 call it
     assert [(r[t["member"]], r["NIM"]) for r in table_with(top, "NIM")] == HEADER["members"]
     assert f"**{t['group']}:** {HEADER['group_name']}" in top and t["header_incomplete"] not in top
-    (workspace / "header.json").write_text(json.dumps({**header.to_dict(), "is_placeholder": True}))
+    save_header(Header("Kelompok X", (("Ani Lestari", "1xxxxxxxx"),)), workspace)
     assert t["header_incomplete"] in write_report(workspace).read_text(encoding="utf-8").split("\n## ")[0]
 
 
-def test_leakage_and_unfinished_runs_are_flagged(tmp_path):
+def test_leakage_and_unfinished_runs_are_flagged(tmp_path, fast_figures):
     workspace = write_workspace(tmp_path / "ws", n_val=10, leakage=3)
     write_run(workspace / "runs", "resnet34", "resnet34", seed=2, epochs=6, epochs_done=4, n_val=10)
     (workspace / "runs/resnet34/predictions.csv").unlink()
@@ -343,11 +375,12 @@ def test_leakage_and_unfinished_runs_are_flagged(tmp_path):
     assert t["leakage_bad"].format(n=3) in text and t["fact_leakage_bad"].format(n=3) in text
     assert t["no_predictions"].format(run="ResNet-34") in text
     assert f"4/6 {t['unfinished']}" in text
-    assert f"\n## {t['per_class']}\n" not in text  # F1 needs both runs' predictions
+    per_class = section(text, t["per_class"])  # Plain-34's scores; ResNet-34 is named as unfinished, no F1 pair
+    assert t["no_predictions"].format(run="ResNet-34") in per_class and "### F1" not in per_class
     assert_images_exist(workspace / "report" / "README.md")
 
 
-def test_more_sections_can_be_added(workspace, tmp_path):
+def test_more_sections_can_be_added(workspace, tmp_path, fast_figures):
     def gradient_section(ctx):
         return "## Aliran gradien\n\n" + ", ".join(r.label for r in ctx.runs)
 
@@ -364,3 +397,175 @@ def test_notebook_warnings_and_report_marks_agree_on_placeholders():
         assert len(header.warnings) == 2  # the notebook warns about the name and the NIM ...
         table = table_with(header_markdown(header), "NIM")[0]
         assert STRINGS["id"]["unfilled"] in table["Nama"] and STRINGS["id"]["unfilled"] in table["NIM"]  # ... the report marks both
+
+
+# --- one language, the submission zip, the data named, what a lecturer expects ------------------------------
+
+def _literal_pieces(templates) -> set[str]:
+    """The fixed text of sentence templates (the parts between their {fields}), long enough to be telling."""
+    pieces = set()
+    for template in templates:
+        for piece in re.split(r"\{[^}]*\}", template):
+            piece = piece.strip(" .,:;()*_`>-⚠")
+            if len(piece) >= 10:
+                pieces.add(piece)
+    return pieces
+
+
+def test_each_language_speaks_only_itself(workspace, tmp_path, fast_figures):
+    texts = {language: write_report(workspace, header={"group_name": "Rendang Pedas", "members": HEADER["members"]},
+                                    out_dir=tmp_path / language / "report", language=language,
+                                    extra_runs=["resnet34_se", "resnet34_mish"]).read_text(encoding="utf-8")
+             for language in LANGUAGES}
+    for language, other in (("id", "en"), ("en", "id")):
+        own = STRINGS[language]
+        assert f"\n## {own['results']}\n" in texts[language] and f"\n## {own['method']}\n" in texts[language]
+        foreign = _literal_pieces(STRINGS[other].values()) - _literal_pieces(own.values())
+        assert len(foreign) > 50  # the check has teeth: most sentences differ between the languages
+        words = re.sub(r"\]\([^)]*\)", "]", texts[language])  # image file names are not sentences
+        leaked = sorted(piece for piece in foreign if re.search(rf"(?<!\w){re.escape(piece)}(?!\w)", words))
+        assert leaked == [], f"{other} text in the {language} report: {leaked}"
+        headings = re.findall(r"^#+ (.+)$", texts[language], flags=re.MULTILINE)
+        other_headings = {STRINGS[other][k] for k in STRINGS[other]} - {own[k] for k in own}
+        assert not set(headings) & other_headings
+
+
+def test_zip_holds_the_readme_and_every_image_it_shows(workspace, tmp_path):
+    out_dir = tmp_path / "report"
+    readme = write_report(workspace, header=HEADER, out_dir=out_dir)
+    archive = zip_path(out_dir)
+    assert archive == tmp_path / "report.zip"  # <workspace>/report.zip for the default <workspace>/report
+    links = image_links(readme.read_text(encoding="utf-8"))
+    with zipfile.ZipFile(archive) as packed:
+        assert sorted(packed.namelist()) == sorted(["README.md", *links])
+        assert packed.read("README.md") == readme.read_bytes()
+        for link in links:
+            assert packed.read(link) == (out_dir / link).read_bytes()
+
+    # the group's own image in its analysis travels too; a missing one is named, not silently dropped
+    own = "Grafik kami:\n\n![grafik](images/our_plot.png)\n\n![hilang](images/missing.png)\n"
+    (out_dir / "images" / "our_plot.png").write_bytes((out_dir / links[0]).read_bytes())
+    placeholder = STRINGS["id"]["own_analysis_placeholder"]
+    readme.write_text(readme.read_text(encoding="utf-8").replace(placeholder + "\n", own), encoding="utf-8")
+    with pytest.warns(ReportArchiveWarning, match="images/missing.png"):
+        write_report(workspace, header=HEADER, out_dir=out_dir)
+    with zipfile.ZipFile(archive) as packed:
+        assert "images/our_plot.png" in packed.namelist() and "images/missing.png" not in packed.namelist()
+    assert not list(tmp_path.glob(".report.zip.*"))  # written through a temporary file, none left behind
+
+
+@pytest.mark.parametrize("entries", [{"synthetic": True, "source": "synthetic"},
+                                     {"source": {"kind": "synthetic", "path": None}}])
+def test_a_smoke_report_on_synthetic_data_says_so(tmp_path, entries, fast_figures):
+    workspace = with_images(write_workspace(tmp_path / "ws"), **entries)
+    text = write_report(workspace, header=HEADER).read_text(encoding="utf-8")
+    top = text.split("\n## ")[0]
+    assert "data sintetis" in top.lower() and "bukan hasil" in top  # before any number, in the header
+    assert STRINGS["id"]["source_synthetic"] in section(text, STRINGS["id"]["data"])
+    english = write_report(workspace, header=HEADER, out_dir=tmp_path / "en", language="en").read_text()
+    assert "synthetic data" in english.split("\n## ")[0].lower() and "not results" in english
+
+
+def test_the_course_zip_is_named_with_size_and_checksum(tmp_path, fast_figures):
+    source = {"kind": "zip", "path": "/content/data/IF25-4041-dataset.zip", "size": 52_428_800,
+              "sha256": "ab" * 32}
+    workspace = with_images(write_workspace(tmp_path / "ws"), source=source, synthetic=False)
+    data = section(write_report(workspace, header=HEADER).read_text(encoding="utf-8"), STRINGS["id"]["data"])
+    line = next(line for line in data.splitlines() if line.startswith(f"**{STRINGS['id']['source']}:**"))
+    assert "`IF25-4041-dataset.zip`" in line and "52.4 MB" in line and f"sha256 `{'ab' * 32}`" in line
+    assert "sintetis" not in data.lower()
+    folder = with_images(write_workspace(tmp_path / "ws2"), source={"kind": "folder", "path": "/data/course"})
+    assert "folder `/data/course`" in write_report(folder, header=HEADER).read_text(encoding="utf-8")
+
+
+def test_per_class_precision_recall_f1_equal_the_predictions(workspace, report):
+    from sklearn.metrics import precision_recall_fscore_support
+
+    t = STRINGS["id"]
+    per_class = section(report.read_text(encoding="utf-8"), t["per_class"])
+    predictions = pd.read_csv(workspace / "runs/plain34/predictions.csv")
+    classes = [c[2:] for c in predictions.columns if c.startswith("p_")]
+    precision, recall, f1, support = precision_recall_fscore_support(
+        predictions["label"], predictions["prediction"], labels=classes, zero_division=0)
+    plain = per_class.split("### Plain-34\n")[1]
+    rows = {r[t["class"]]: r for r in table_with(plain, t["precision"])}
+    for i, name in enumerate(classes):
+        assert [rows[name][t[k]] for k in ("precision", "recall", "f1")] == \
+            [numbers.f1(precision[i]), numbers.f1(recall[i]), numbers.f1(f1[i])]
+        assert int(rows[name][t["support"]]) == support[i]
+    assert rows[t["macro_avg"]][t["f1"]] == numbers.f1(f1.mean())
+
+
+def test_misclassified_examples_come_from_the_runs_data_or_are_skipped_with_a_line(workspace, report, tmp_path,
+                                                                                   fast_figures):
+    t = STRINGS["id"]
+    shown = section(report.read_text(encoding="utf-8"), t["misclassified"])
+    for name in ("plain34", "resnet34"):
+        assert f"](images/misclassified_{name}.png)" in shown
+        assert (report.parent / "images" / f"misclassified_{name}.png").is_file()
+
+    bare = write_workspace(tmp_path / "bare")  # data_report.json without the image folder
+    text = section(write_report(bare, header=HEADER).read_text(encoding="utf-8"), t["misclassified"])
+    assert t["misclassified_no_data"].format(run="Plain-34") in text and "](images/" not in text
+
+    other = with_images(write_workspace(tmp_path / "other"), fingerprint="f" * 64)
+    metrics = json.loads((other / "runs/plain34/metrics.json").read_text())
+    (other / "runs/plain34/metrics.json").write_text(json.dumps({**metrics, "data": "0" * 64}))
+    text = section(write_report(other, header=HEADER).read_text(encoding="utf-8"), t["misclassified"])
+    assert t["misclassified_other_data"].format(run="Plain-34") in text
+    assert "](images/misclassified_resnet34.png)" in text  # the run without a recorded fingerprint is shown
+
+    moved = with_images(write_workspace(tmp_path / "moved"), root="/nowhere")
+    text = section(write_report(moved, header=HEADER).read_text(encoding="utf-8"), t["misclassified"])
+    assert t["misclassified_no_images"].format(run="ResNet-34", folder=Path("/nowhere/train")) in text
+
+
+def test_method_section_reads_table_1_and_the_parameter_counts(workspace, report):
+    t = STRINGS["id"]
+    method = section(report.read_text(encoding="utf-8"), t["method"])
+    rows = {r[t["model"]]: r for r in table_with(method, t["method_stages"])}
+    plain, resnet = (json.loads((workspace / "runs" / n / "metrics.json").read_text())["parameters"]
+                     for n in ("plain34", "resnet34"))
+    assert rows["Plain-34"][t["method_stages"]] == rows["ResNet-34"][t["method_stages"]] == "[3, 4, 6, 3]"
+    assert rows["Plain-34"][t["parameters"]] == numbers.count(plain)
+    assert rows["ResNet-34"][t["method_shortcut"]] == t["shortcut_identity"]
+    assert rows["Plain-34"][t["method_shortcut"]] == t["shortcut_none"]
+    assert t["method_difference"].format(plain="Plain-34", resnet="ResNet-34",
+                                         difference=numbers.count(resnet - plain)) in method
+
+
+def test_references_cite_the_paper_and_the_settings_used(workspace, tmp_path, fast_figures):
+    from kit.models import MODIFICATIONS
+
+    text = write_report(workspace, header=HEADER, out_dir=tmp_path / "r", language="en",
+                        extra_runs=["resnet34_se"]).read_text(encoding="utf-8")
+    references = section(text, STRINGS["en"]["references"])
+    entries = re.findall(r"^\d+\. (.+)$", references, flags=re.MULTILINE)
+    assert entries[0].startswith("He, K., Zhang, X., Ren, S., & Sun, J. (2016). Deep Residual Learning")
+    assert any("Decoupled Weight Decay" in e for e in entries)  # the runs' optimizer is AdamW
+    assert any("SGDR" in e for e in entries) and any("Rethinking the Inception" in e for e in entries)
+    assert MODIFICATIONS["se"].citation in entries and len(entries) == len(set(entries))
+    assert text.rstrip().split("\n## ")[-1].startswith(STRINGS["en"]["references"])  # the report's last section
+
+
+def test_best_is_defined_by_the_runs_monitor(tmp_path, fast_figures):
+    t = STRINGS["en"]
+    workspace = with_images(write_workspace(tmp_path / "ws"))
+    for name in ("plain34", "resnet34"):  # metrics.json's best = the epoch of lowest val loss, as the monitor says
+        run_dir = workspace / "runs" / name
+        history = pd.read_csv(run_dir / "history.csv")
+        row = history.loc[history["val_loss"].idxmin()]
+        metrics = json.loads((run_dir / "metrics.json").read_text())
+        metrics["best"] = {k: (int(row[k]) if k == "epoch" else float(row[k]))
+                           for k in ("epoch", "train_loss", "train_acc", "val_loss", "val_acc")}
+        (run_dir / "metrics.json").write_text(json.dumps(metrics))
+    results = section(write_report(workspace, header=HEADER, language="en").read_text(), t["results"])
+    assert t["results_note"].format(criterion=t["criterion_val_loss"], monitor="val_loss") in results
+    assert "was chosen by" not in results  # no mismatch warning
+
+    write_run(workspace / "runs", "resnet34", "resnet34", seed=3, epochs=12)  # best = highest val acc again
+    history = pd.read_csv(workspace / "runs/resnet34/history.csv")
+    assert history["val_loss"].idxmin() != history["val_acc"].idxmax()  # this seed tells the two rules apart
+    results = section(write_report(workspace, header=HEADER, language="en").read_text(), t["results"])
+    assert t["best_mismatch"].format(runs="ResNet-34", criterion=t["criterion_val_acc"],
+                                     monitor="val_loss") in results

@@ -1,0 +1,127 @@
+"""Evidence beyond one run: repeated seeds, gradient flow and the degradation experiment (notebook 06).
+
+Each section is absent until its runs exist, so a report of notebook 04 carries no empty headings.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from kit import experiments, numbers, plots
+from kit.diagnostics import gradient_flow_table, has_gradient_norms
+from kit.report.context import ReportContext
+from kit.runs import display_name
+from kit.tables import to_markdown
+
+
+def seeds_section(ctx: ReportContext) -> str | None:
+    """Mean ± std over seeds of the compared runs (runs ``<name>-seed<N>``, ``kit.experiments.run_seeds``) and
+    the seed-paired difference last-minus-first; absent when no seed runs exist."""
+    t, c = ctx.text, ctx.columns
+    names = [run.name for run in ctx.runs]
+    try:
+        groups = {name: experiments.seed_runs(ctx.workspace, name) for name in names}
+        if not any(groups.values()):
+            return None
+        best, last = (experiments.seed_summary(ctx.workspace, names, point=point, runs=groups)
+                      for point in ("best", "last"))
+    except ValueError as error:
+        return "\n".join([f"## {t['seeds']}", "", t["seed_problem"].format(error=error)])
+    last = last.set_index("name")
+    rows = []
+    for _, row in best.iterrows():
+        end = last.loc[row["name"]]
+        rows.append({c["model"]: row["label"], t["seeds_n"]: ", ".join(map(str, row["seeds"])) or "-",
+                     f"{c['val_acc']} ({c['best']})": numbers.mean_std(row["val_acc_mean"], row["val_acc_std"],
+                                                                       "val_acc"),
+                     f"{c['val_acc']} ({c['last']})": numbers.mean_std(end["val_acc_mean"], end["val_acc_std"],
+                                                                       "val_acc"),
+                     f"{c['train_loss']} ({c['last']})": numbers.mean_std(end["train_loss_mean"],
+                                                                          end["train_loss_std"], "train_loss"),
+                     t["seeds_per_seed"]: ", ".join(f"{s}: {numbers.percent(v)}" for s, v in
+                                                    zip(row["seeds"], row["val_acc_per_seed"]))})
+    lines = [f"## {t['seeds']}", "", t["seeds_note"], "", to_markdown(pd.DataFrame(rows)), ""]
+    for _, row in best.iterrows():
+        if row["unfinished"]:
+            lines.append("- " + t["seed_unfinished"].format(run=row["label"],
+                                                            seeds=", ".join(map(str, row["unfinished"]))))
+    if len(names) > 1 and {names[0], names[-1]} <= set(best["name"]):
+        lines += [f"- {fact}" for fact in _seed_difference_facts(ctx, names[0], names[-1], groups)]
+    figure = plots.seed_curves({run.label: groups[run.name] for run in ctx.runs if groups[run.name]},
+                               language=ctx.language)
+    lines += ["", ctx.figure(figure, "seeds_val_acc", t["seeds"])]
+    return "\n".join(lines)
+
+
+def _seed_difference_facts(ctx: ReportContext, reference: str, other: str,
+                           groups: experiments.SeedRuns) -> list[str]:
+    """``other - reference`` paired by seed: val acc at the best and last epoch, final train loss; ``groups``
+    holds the seed runs of both, already loaded."""
+    t, c, a, b = ctx.text, ctx.columns, display_name(reference), display_name(other)
+    try:
+        differences = {point: experiments.paired_difference(ctx.workspace, reference, other, "val_acc", point,
+                                                            runs=groups)
+                       for point in ("best", "last")}
+        loss = experiments.paired_difference(ctx.workspace, reference, other, "train_loss", "last", runs=groups)
+    except (ValueError, FileNotFoundError):
+        return []  # no finished seed in common yet: the table above shows which seeds exist
+    facts = []
+    for point, d in differences.items():
+        per_seed = ", ".join(f"{seed}: {numbers.points(value)}" for seed, value in zip(d.seeds, d.differences))
+        facts.append(t["seed_difference" if d.n > 1 else "seed_difference_one"].format(
+            a=a, b=b, point=c[point], mean=numbers.points(d.mean), std=numbers.points(d.std).lstrip("+"), n=d.n,
+            values=per_seed))
+    if differences["best"].differing_config:
+        facts.append(t["fact_diff_config"].format(keys=", ".join(differences["best"].differing_config)))
+    if loss.n > 1:
+        facts.append(t["seed_difference_loss"].format(a=a, b=b, mean=numbers.loss(loss.mean, signed=True),
+                                                      std=numbers.loss(loss.std), n=loss.n))
+    return facts
+
+
+def gradient_flow_section(ctx: ReportContext) -> str | None:
+    """Per-block gradient norms of the compared runs (figure and table); absent when no run recorded them."""
+    recorded = [run for run in ctx.runs if has_gradient_norms(run)]
+    if not recorded:
+        return None
+    t, c = ctx.text, ctx.columns
+    table = gradient_flow_table(recorded)
+    norm = "{:.3g}".format  # norms span decades: three significant digits, not fixed decimals
+    shown = pd.DataFrame({c["model"]: table["run"], t["gradient_point"]: table["point"],
+                          "conv1": table["conv1"].map(norm), t["gradient_min"]: table["min_block"],
+                          t["gradient_max"]: table["max_block"], "fc": table["fc"].map(norm),
+                          "conv1/fc": table["stem_to_fc"].map(norm)})
+    figure = plots.gradient_flow(recorded, language=ctx.language)
+    return "\n".join([f"## {t['gradient_flow']}", "", t["gradient_flow_note"], "",
+                      ctx.figure(figure, "gradient_flow", t["gradient_flow"]), "", to_markdown(shown)])
+
+
+def degradation_section(ctx: ReportContext) -> str | None:
+    """Plain/ResNet 18 vs 34 under one Config beside He et al. (2016), Table 2, with the Fig. 4 analogue;
+    absent until all four runs exist (``kit.experiments.degradation_runs``)."""
+    if not experiments.has_degradation_runs(ctx.workspace):
+        return None
+    t, c = ctx.text, ctx.columns
+    try:
+        runs = experiments.load_degradation_runs(ctx.workspace)
+        table = experiments.degradation_table(ctx.workspace, runs=runs)
+    except ValueError as error:
+        return "\n".join([f"## {t['degradation']}", "", t["degradation_problem"].format(error=error)])
+    shown = pd.DataFrame({c["model"]: table["label"], c["epoch"]: table["epoch"].astype(str),
+                          c["train_loss"]: table["train_loss"].map(numbers.loss),
+                          c["train_acc"]: (table["train_acc_%"] / 100).map(numbers.percent),
+                          c["val_acc"]: (table["val_acc_%"] / 100).map(numbers.percent),
+                          t["val_error"]: (table["val_error_%"] / 100).map(numbers.percent),
+                          # the paper's numbers as printed in its Table 2, two decimals
+                          t["paper_error"]: table["paper_top1_error_%"].map("{:.2f}%".format)})
+    lines = [f"## {t['degradation']}", "", t["degradation_note"].format(source=experiments.PAPER_SOURCE), "",
+             to_markdown(shown), ""]
+    for _, row in experiments.depth_effect(table).iterrows():
+        family = "Plain" if row["family"] == "plain" else "ResNet"
+        lines.append("- " + t["degradation_fact"].format(
+            family=family, dl=numbers.loss(row["train_loss"], signed=True),
+            dt=numbers.points(row["train_acc_points"] / 100), dv=numbers.points(row["val_acc_points"] / 100),
+            dp=f"{row['paper_top1_error_points']:+.2f}"))
+    lines += ["", ctx.figure(plots.degradation_curves(runs, language=ctx.language), "degradation_curves",
+                             t["degradation"])]
+    return "\n".join(lines)
