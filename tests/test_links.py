@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from kit.links import REPOSITORY, colab_url, rewrite_badges
+from kit.links import REPOSITORY, colab_url, pip_install_url, rewrite_badges
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -29,3 +29,16 @@ def test_rewrite_badges_moves_links_to_the_configured_repository(tmp_path):
     assert len(changed) == 2
     assert colab_url("01_data.ipynb") in (tmp_path / "README.md").read_text()
     assert "old-fork" not in (tmp_path / "notebooks" / "01_data.ipynb").read_text()
+
+
+def test_a_fork_on_another_branch_moves_badges_and_install_cells_to_it(tmp_path):
+    (tmp_path / "notebooks").mkdir()
+    badge = "https://colab.research.google.com/github/if25-40401/resnet-kit/blob/main/notebooks/02_plain34.ipynb"
+    install = "git+https://github.com/if25-40401/resnet-kit.git@main"
+    (tmp_path / "README.md").write_text(f"[badge]({badge})\n")
+    (tmp_path / "notebooks" / "02_plain34.ipynb").write_text(f'{{"source": ["pip install -q {install}"]}}')
+    rewrite_badges(tmp_path, repository="lab-ui/resnet-kit", branch="semester-ganjil")
+    readme = (tmp_path / "README.md").read_text()
+    notebook = (tmp_path / "notebooks" / "02_plain34.ipynb").read_text()
+    assert colab_url("02_plain34.ipynb", "lab-ui/resnet-kit", "semester-ganjil") in readme
+    assert pip_install_url("lab-ui/resnet-kit", "semester-ganjil") in notebook and "@main" not in notebook
