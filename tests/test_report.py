@@ -467,12 +467,14 @@ def test_a_smoke_report_on_synthetic_data_says_so(tmp_path, entries, fast_figure
 
 
 def test_the_course_zip_is_named_with_size_and_checksum(tmp_path, fast_figures):
-    source = {"kind": "zip", "path": "/content/data/IF25-4041-dataset.zip", "size": 52_428_800,
-              "sha256": "ab" * 32}
+    source = {"kind": "course zip", "url": "https://drive.google.com/uc?id=1abc",  # as kit.data.prepare records it
+              "zip": "/content/data/IF25-4041-dataset.zip", "bytes": 52_428_800, "sha256": "ab" * 32,
+              "damaged_members": []}
     workspace = with_images(write_workspace(tmp_path / "ws"), source=source, synthetic=False)
     data = section(write_report(workspace, header=HEADER).read_text(encoding="utf-8"), STRINGS["id"]["data"])
     line = next(line for line in data.splitlines() if line.startswith(f"**{STRINGS['id']['source']}:**"))
-    assert "`IF25-4041-dataset.zip`" in line and "52.4 MB" in line and f"sha256 `{'ab' * 32}`" in line
+    assert STRINGS["id"]["source_course_zip"].format(name="IF25-4041-dataset.zip") in line
+    assert "52.4 MB" in line and f"sha256 `{'ab' * 32}`" in line and "drive.google.com" in line
     assert "sintetis" not in data.lower()
     folder = with_images(write_workspace(tmp_path / "ws2"), source={"kind": "folder", "path": "/data/course"})
     assert "folder `/data/course`" in write_report(folder, header=HEADER).read_text(encoding="utf-8")
@@ -569,3 +571,28 @@ def test_best_is_defined_by_the_runs_monitor(tmp_path, fast_figures):
     results = section(write_report(workspace, header=HEADER, language="en").read_text(), t["results"])
     assert t["best_mismatch"].format(runs="ResNet-34", criterion=t["criterion_val_acc"],
                                      monitor="val_loss") in results
+
+
+def test_smoke_report_on_data_prepared_by_the_kit(tmp_path):
+    """End to end with kit.data.prepare's synthetic stand-in: the report names it as synthetic data and finds the
+    validation images where data_report.json says they are (root + image_dir, as the data layer writes them)."""
+    from kit.data import prepare
+
+    workspace = tmp_path / "ws"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the stand-in carries the course's defects on purpose (blank rows ...)
+        prepare("synthetic", workspace)
+    val = pd.read_csv(workspace / "split.csv").query("split == 'val'").reset_index(drop=True)
+    for name, seed in (("plain34", 1), ("resnet34", 2)):
+        run_dir = write_run(workspace / "runs", name, name, seed=seed, n_val=len(val))
+        predictions = pd.read_csv(run_dir / "predictions.csv")
+        predictions["filename"], predictions["label"] = val["filename"], val["label"]
+        predictions["correct"] = predictions["label"] == predictions["prediction"]
+        predictions.to_csv(run_dir / "predictions.csv", index=False)
+    readme = write_report(workspace, header=HEADER)
+    text = readme.read_text(encoding="utf-8")
+    assert "data sintetis" in text.split("\n## ")[0].lower()
+    shown = section(text, STRINGS["id"]["misclassified"])
+    assert "](images/misclassified_plain34.png)" in shown and "⚠" not in shown
+    with zipfile.ZipFile(zip_path(readme.parent)) as packed:
+        assert "images/misclassified_plain34.png" in packed.namelist()

@@ -1,10 +1,12 @@
 """Which data the report's numbers come from, in one line, read from ``data_report.json``.
 
 A lecturer must see at a glance whether the numbers are results: the course zip (its size and sha256, so it
-can be checked against the published file), a folder, or the kit's synthetic stand-in, which gets a warning
-that cannot be missed. ``data_report.json`` describes its source either as a ``source`` entry
-``{kind, path or url, size, sha256}`` (kinds ``zip``, ``folder``, ``url``, ``gdrive``, ``synthetic``) or, as
-written by older kits, as the source text (``"synthetic"``, ``"gdrive"``, a path) plus ``synthetic: true``.
+can be checked against the published file), another zip or download, a folder, or the kit's synthetic stand-in,
+which gets a warning that cannot be missed. ``data_report.json``'s ``source`` entry is what
+``kit.data.sources.source_facts`` records: ``kind`` (``course zip``, ``zip``, ``url``, ``folder``,
+``synthetic``), ``path`` or ``url``, and for a zip ``zip`` (its path), ``bytes``, ``sha256`` and
+``damaged_members``. Workspaces prepared by older kits hold the source as text (``"synthetic"``, a path) and
+``synthetic: true``; they are described from that.
 """
 
 from __future__ import annotations
@@ -38,21 +40,24 @@ def describe_source(data_report: Mapping[str, Any], text: Mapping[str, str]) -> 
 
 def _describe_entry(source: Mapping[str, Any], text: Mapping[str, str]) -> str:
     kind, path, url = source.get("kind"), source.get("path"), source.get("url")
+    archive = source.get("zip") or (path if kind == "zip" else None)
+    parts = []
     if kind == "folder" and path:
-        parts = [text["source_folder"].format(path=path)]
-    elif path and (kind in ("zip", "gdrive", "url") or str(path).lower().endswith(".zip")):
-        parts = [text["source_zip"].format(name=PurePath(str(path)).name)]
+        parts.append(text["source_folder"].format(path=path))
+    elif archive:
+        key = "source_course_zip" if kind == "course zip" else "source_zip"
+        parts.append(text[key].format(name=PurePath(str(archive)).name))
     elif path:
-        parts = [text["source_raw"].format(source=path)]
-    else:
-        parts = []
+        parts.append(text["source_raw"].format(source=path))
     if url:
         parts.append(text["source_url"].format(url=url))
-    details = []
-    if isinstance(source.get("size"), (int, float)):
-        details.append(text["source_size"].format(megabytes=f"{source['size'] / 1e6:.1f}"))
-    if source.get("sha256"):
-        details.append(f"sha256 `{source['sha256']}`")
     if not parts:
         return text["source_unknown"]
-    return ", ".join(parts) + (f" ({', '.join(details)})" if details else "")
+    details = []
+    if isinstance(source.get("bytes"), (int, float)):
+        details.append(text["source_size"].format(megabytes=f"{source['bytes'] / 1e6:.1f}"))
+    if source.get("sha256"):
+        details.append(f"sha256 `{source['sha256']}`")
+    line = ", ".join(parts) + (f" ({', '.join(details)})" if details else "")
+    damaged = source.get("damaged_members") or []
+    return line + (" " + text["source_damaged"].format(n=len(damaged)) if damaged else "")

@@ -33,6 +33,8 @@ STRINGS = {
         "source_synthetic": "⚠ **Data sintetis**: gambar buatan kit sebagai pengganti dataset kursus, hanya untuk "
                             "menguji bahwa semuanya berjalan. Angka di laporan ini **bukan hasil**.",
         "source_zip": "arsip zip `{name}`",
+        "source_course_zip": "arsip dataset kursus `{name}`",
+        "source_damaged": "⚠ {n} file di dalam zip rusak dan dilewati.",
         "source_folder": "folder `{path}`",
         "source_url": "diunduh dari {url}",
         "source_size": "{megabytes} MB",
@@ -166,6 +168,8 @@ STRINGS = {
         "source_synthetic": "⚠ **Synthetic data**: images the kit generates as a stand-in for the course dataset, "
                             "only to test that everything runs. The numbers in this report are **not results**.",
         "source_zip": "zip archive `{name}`",
+        "source_course_zip": "the course's dataset archive `{name}`",
+        "source_damaged": "⚠ {n} files in the zip are damaged and were skipped.",
         "source_folder": "folder `{path}`",
         "source_url": "downloaded from {url}",
         "source_size": "{megabytes} MB",

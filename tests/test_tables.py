@@ -1,0 +1,80 @@
+"""kit.tables: the run tables in the student's language, with numbers written as kit.numbers writes them."""
+
+import json
+
+import pytest
+from sklearn.metrics import precision_recall_fscore_support
+
+from kit import numbers, tables
+from kit.runs import load_runs
+from kit.text import table
+from run_factory import write_workspace
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    workspace = write_workspace(tmp_path_factory.mktemp("ws"))
+    return load_runs(["plain34", "resnet34"], workspace)
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_comparison_table_speaks_the_language_and_writes_percentages(runs, language):
+    words = table("columns", language)
+    shown = tables.comparison_table(runs, language)
+    assert list(shown.columns) == [words[k] for k in ("model", "point", "epoch", "train_acc", "val_acc",
+                                                       "train_loss", "val_loss")]
+    metrics = json.loads((runs[1].run_dir / "metrics.json").read_text())
+    row = shown[(shown[words["model"]] == "ResNet-34") & (shown[words["point"]] == words["best"])].iloc[0]
+    assert row[words["val_acc"]] == numbers.percent(metrics["best"]["val_acc"])
+    assert row[words["train_loss"]] == numbers.loss(metrics["best"]["train_loss"])
+    assert row[words["epoch"]] == str(metrics["best"]["epoch"])
+
+
+def test_the_language_defaults_to_the_current_one(runs, monkeypatch):
+    monkeypatch.setenv("KIT_LANGUAGE", "en")
+    assert "Val acc" in tables.comparison_table(runs).columns
+    monkeypatch.setenv("KIT_LANGUAGE", "id")
+    assert "Akurasi val" in tables.comparison_table(runs).columns
+
+
+def test_per_class_scores_equal_scikit_learn(runs):
+    words = table("columns", "en")
+    shown = tables.per_class_table(runs[0], "en").set_index(words["class"])
+    predictions = runs[0].predictions
+    precision, recall, f1, support = precision_recall_fscore_support(
+        predictions["label"], predictions["prediction"], labels=list(runs[0].classes), zero_division=0)
+    for i, name in enumerate(runs[0].classes):
+        assert shown.loc[name, words["precision"]] == numbers.f1(precision[i])
+        assert shown.loc[name, words["recall"]] == numbers.f1(recall[i])
+        assert shown.loc[name, words["f1"]] == numbers.f1(f1[i])
+        assert shown.loc[name, words["support"]] == str(support[i])
+    assert shown.loc[words["macro_avg"], words["f1"]] == numbers.f1(f1.mean())
+
+
+def test_f1_table_signs_its_difference(runs):
+    shown = tables.f1_table(runs, "id").set_index("Kelas")
+    difference = "selisih (ResNet-34 − Plain-34)"
+    for name in runs[0].classes:
+        plain, resnet = float(shown.loc[name, "Plain-34"]), float(shown.loc[name, "ResNet-34"])
+        assert float(shown.loc[name, difference]) == pytest.approx(resnet - plain, abs=0.0011)
+        assert shown.loc[name, difference][0] in "+-"
+
+
+def test_run_summary_and_hyperparameters(runs):
+    summary = tables.run_summary_table(runs, "en").set_index("Model")
+    assert summary.loc["Plain-34", "Model parameters"] == numbers.count(runs[0].metrics["parameters"])
+    assert summary.loc["Plain-34", "Epochs (done/planned)"] == "6/6"
+    chosen = tables.hyperparameter_table(runs, "id", only=["lr", "model"])
+    assert list(chosen["Parameter"]) == ["lr", "model"] and list(chosen["Plain-34"]) == ["0.0003", "plain34"]
+    with pytest.raises(ValueError, match="learning_rate"):
+        tables.hyperparameter_table(runs, only=["learning_rate"])
+
+
+def test_markdown_keeps_cells_as_written_and_escapes_pipes(runs):
+    import pandas as pd
+
+    markdown = tables.to_markdown(pd.DataFrame({"F1": ["0.500"], "Seed": ["007"]}))
+    assert "0.500" in markdown and "007" in markdown  # not re-read as the numbers 0.5 and 7
+    frame = tables.comparison_table(runs, "en").assign(Model=["a|b"] * 4)
+    assert "a\\|b" in tables.to_markdown(frame)
+    assert all(cell in tables.to_markdown(frame) for cell in frame["Val acc"])  # "57.3%" stays "57.3%"
