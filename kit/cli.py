@@ -14,6 +14,7 @@ import sys
 from dataclasses import dataclass
 from typing import Callable
 
+from kit.commands.instructor_options import add_grade_arguments, add_sweep_arguments
 from kit.commands.options import add_config_options
 
 
@@ -69,6 +70,10 @@ COMMANDS: tuple[Command, ...] = (
             "kit.commands.train:run"),
     Command("all", "data -> plain34 -> resnet34 -> comparison -> report", _training_arguments,
             "kit.commands.everything:run"),
+    Command("grade", "instructors: score every group's test_predictions.csv against the hidden labels; write a "
+            "leaderboard", add_grade_arguments, "kit.commands.grade:run"),
+    Command("sweep", "instructors: train models x seeds as resumable jobs (locally or as a Slurm job array) and "
+            "tabulate them", add_sweep_arguments, "kit.commands.sweep:run"),
 )
 
 

@@ -1,0 +1,55 @@
+"""``kit sweep --models ... --seeds ...``: many resumable runs through submitit, and their table across seeds."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+
+from kit.commands.options import config_overrides
+from kit.config import Config
+from kit.data import prepare
+from kit.env import default_workspace
+from kit.sweep import SlurmOptions, run_sweep, sweep_summary
+
+
+def run(args: argparse.Namespace) -> int:
+    overrides = config_overrides(args)
+    config = Config.smoke(**overrides) if args.smoke else Config(**overrides)
+    workspace = Path(args.workspace).expanduser() if args.workspace else default_workspace()
+    if not args.summary_only:
+        if args.data is not None or not (workspace / "split.csv").is_file():
+            # Prepared once, here: the jobs only read split.csv, so none of them races another writing it.
+            prepared = prepare(args.data or "synthetic", workspace, val_fraction=config.val_fraction,
+                               seed=config.split_seed)
+            print(f"data: {prepared.root} -> {workspace / 'split.csv'}")
+        slurm = SlurmOptions(partition=args.partition, gpus_per_job=args.gpus_per_job,
+                             cpus_per_job=args.cpus_per_job, time_limit_min=args.time_limit,
+                             parallel=args.parallel or SlurmOptions.parallel, account=args.account)
+        jobs = run_sweep(config, args.models, args.seeds, workspace, executor=args.executor,
+                         parallel=args.parallel, slurm=slurm, wait=args.wait)
+        print(jobs.to_string(index=False))
+        if (jobs["status"] == "submitted").any():
+            print(f"Submitted to Slurm; logs in {workspace / 'sweep_logs'}. When the jobs have finished, run the "
+                  "same command with --summary-only for the table.")
+            return 0
+    summary = sweep_summary(workspace, args.models, args.seeds, reference=args.reference)
+    print(_readable(summary).to_string(index=False))
+    failed = 0 if args.summary_only else int((jobs["status"] == "failed").sum())
+    if failed:
+        print(f"{failed} job(s) failed (see message and {workspace / 'sweep_logs'}); run the same command again to "
+              "resume them.")
+    return 1 if failed else 0
+
+
+def _readable(summary: pd.DataFrame) -> pd.DataFrame:
+    """The summary with accuracies in percent and the paired difference's interval in points."""
+    interval = [("" if pd.isna(low) else f"[{100 * low:+.1f}, {100 * high:+.1f}]")
+                for low, high in zip(summary["difference_low"], summary["difference_high"])]
+    return pd.DataFrame({"model": summary["model"], "seeds": summary["n"], "val acc": summary["val_acc"],
+                         "vs reference": summary["difference"], "95% t interval": interval,
+                         "paired t p": ["" if pd.isna(p) else f"{p:.3f}" for p in summary["difference_p"]],
+                         "seeds told apart (McNemar)": [
+                             "" if pd.isna(k) else f"{k}/{n}"
+                             for k, n in zip(summary["seeds_told_apart"], summary["seeds_paired"])]})
