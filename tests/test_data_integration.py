@@ -16,7 +16,8 @@ import pytest
 from kit.data.dedup import NEAR_THRESHOLD, hash_distances
 from kit.data.prepare import prepare
 from kit.data.reading import DataWarning
-from kit.data.report import compare_splits, plot_duplicate_examples, plot_samples, report_table
+from kit.data.report import compare_splits
+from kit.data_figures import plot_duplicate_examples, plot_samples, report_table
 
 MINI = Path(__file__).resolve().parents[2] / "shared" / "data" / "if25-4041-mini"
 pytestmark = [pytest.mark.skipif(not MINI.is_dir(), reason=f"{MINI} not available"),
@@ -81,15 +82,15 @@ def test_near_threshold_is_justified_on_the_real_images(run):
 def test_the_starter_code_split_leaks_and_the_kit_split_does_not(run):
     prepared, _ = run
     table = compare_splits(prepared.records, prepared.hashes, prepared.split, seed=0).set_index("split")
-    assert table.loc["starter code (two shuffles)", "share"] > 0.7
-    assert 0.3 < table.loc["random stratified", "share"] < 0.9
-    assert table.loc["kit (grouped, split.csv)", "with_duplicate_in_train"] == 0
+    assert table.loc["starter_code", "share"] > 0.7
+    assert 0.3 < table.loc["random", "share"] < 0.9
+    assert table.loc["kit", "with_duplicate_in_train"] == 0
 
 
 def test_report_tables_and_figures(run):
     prepared, _ = run
-    table = report_table(prepared.report).set_index("item")["value"]
-    assert table["n_images"] == 1089 and table["format WEBP"] == 38
+    table = report_table(prepared.report, language="en").set_index("item")["value"]
+    assert table["images read"] == "1\u202f089" and table["format WEBP"] == "38"
     fig = plot_duplicate_examples(prepared.records, n_groups=2, per_group=3)
     assert len([ax for ax in fig.axes if ax.images]) == 6
     fig = plot_samples(prepared.records, per_class=2)

@@ -196,24 +196,3 @@ def test_kit_data_command_explains_a_failed_download(workspace, capsys, monkeypa
     monkeypatch.setattr(gdown, "download", lambda **kwargs: None)
     assert main(["data", "gdrive", "--workspace", str(workspace)]) == 1
     assert "data_README.md" in capsys.readouterr().err
-
-
-def test_report_tables_and_figures_for_notebook_01(workspace):
-    from kit.data import report
-
-    prepared = prepare("synthetic", workspace)
-    formats = report.format_table(prepared.records)
-    assert formats.loc["WEBP", "named_otherwise"] == 1 and formats.loc["JPEG", "named_otherwise"] == 0
-    assert report.size_table(prepared.records).shape == (5, 9)
-    counts = report.class_split_table(prepared.split, prepared.classes)
-    assert counts.loc["total", "total"] == prepared.report["n_images"]
-    for figure in (report.plot_class_counts(prepared.split, prepared.classes), report.plot_formats(prepared.records),
-                   report.plot_sizes(prepared.records)):
-        assert figure.axes and figure.axes[0].has_data()
-    pairs = json.loads((prepared.root / "synthetic.json").read_text())["duplicate_pairs"]
-    leaky = prepared.split.copy()
-    leaky["split"] = "train"
-    leaky.loc[leaky["filename"].isin([copy for _, copy, _ in pairs]), "split"] = "val"  # copies in val
-    figure = report.plot_leakage_examples(leaky, prepared.hashes, prepared.records, n=2)
-    assert len([ax for ax in figure.axes if ax.images]) == 4  # two rows: val image, its training copy
-    assert report.compare_splits(prepared.records, prepared.hashes, prepared.split)["split"].size == 3
