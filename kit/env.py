@@ -11,6 +11,8 @@ from pathlib import Path
 
 import torch
 
+from kit.text import tr
+
 SMOKE_ENV = "KIT_SMOKE"
 """Set ``KIT_SMOKE=1`` to run every notebook on synthetic data, small images and ~2 epochs (CI)."""
 
@@ -22,6 +24,14 @@ WORKSPACE_ENV = "KIT_WORKSPACE"
 
 COLAB_DRIVE_WORKSPACE = Path("/content/drive/MyDrive/IF25-ResNet-kit")
 """In Colab every notebook runs on its own VM, so runs and caches live on Google Drive."""
+
+
+class GpuWarning(UserWarning):
+    """Colab gave this notebook no GPU: training would take hours on its two CPU cores."""
+
+
+class DriveMountError(RuntimeError):
+    """Google Drive could not be mounted in Colab (access refused, timed out): the message says what to do."""
 
 
 def in_colab() -> bool:
@@ -80,19 +90,15 @@ def autocast_dtype(device: torch.device) -> torch.dtype | None:
     return torch.bfloat16 if major >= 8 else torch.float16
 
 
-def gpu_status() -> str:
-    """One line saying which accelerator is in use, or how to get one in Colab."""
+def gpu_status(language: str | None = None) -> str:
+    """One line, in the student's language, saying which accelerator is in use, or how to get one in Colab."""
     device = default_device()
     if device.type == "cuda":
-        name = torch.cuda.get_device_name(device)
-        total = torch.cuda.get_device_properties(device).total_memory / 2**30
-        return f"GPU: {name} ({total:.0f} GiB)"
+        memory = torch.cuda.get_device_properties(device).total_memory / 2**30
+        return tr("notebook.gpu", language, name=torch.cuda.get_device_name(device), memory=f"{memory:.0f}")
     if device.type == "mps":
-        return "GPU: Apple MPS"
-    if in_colab():
-        return ("Tidak ada GPU. Di Colab: Runtime -> Change runtime type -> T4 GPU, lalu jalankan ulang "
-                "notebook dari atas. (No GPU: Runtime -> Change runtime type -> T4 GPU.)")
-    return "No GPU found: running on CPU (fine for smoke runs; full training wants a GPU)."
+        return tr("notebook.gpu_mps", language)
+    return tr("notebook.no_gpu_colab" if in_colab() else "notebook.no_gpu_local", language)
 
 
 DRIVE_MOUNT = Path("/content/drive")
@@ -105,7 +111,10 @@ def ensure_drive(path: Path) -> None:
     if in_colab() and DRIVE_MOUNT in path.parents and not os.path.ismount(DRIVE_MOUNT):
         from google.colab import drive  # only importable inside Colab
 
-        drive.mount(str(DRIVE_MOUNT))
+        try:
+            drive.mount(str(DRIVE_MOUNT))
+        except Exception as problem:  # Colab raises ValueError, MessageError or TimeoutError, all meaning "not mounted"
+            raise DriveMountError(tr("notebook.drive_failed", problem=str(problem) or type(problem).__name__)) from None
 
 
 def setup_workspace(workspace: str | Path | None = None) -> Path:

@@ -21,7 +21,8 @@ HEADER_FILE = "header.json"
 """The group header saved in the workspace: written by ``use_header``, read by every later notebook and the report."""
 
 PLACEHOLDER_GROUP_NAME = "Kelompok X"
-PLACEHOLDER_MEMBERS = (("Nama Anggota 1", "1xxxxxxxx"), ("Nama Anggota 2", "1xxxxxxxx"), ("Nama Anggota 3", "1xxxxxxxx"))
+PLACEHOLDER_MEMBERS = (("Nama Anggota 1", "1xxxxxxxx"), ("Nama Anggota 2", "1xxxxxxxx"),
+                       ("Nama Anggota 3", "1xxxxxxxx"))
 """What the header cell of every notebook holds before a group fills it in."""
 
 _PLACEHOLDER_NAME = re.compile(r"^(nama(\s+anggota)?(\s*\d+)?|name(\s+\d+)?|anggota\s*\d*|member\s*\d*|"
@@ -63,7 +64,7 @@ class Header:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Header:
-        """The header ``to_dict`` wrote (members as ``{"name", "nim"}`` or as ``[name, NIM]`` pairs), validated again."""
+        """The header ``to_dict`` wrote (members as ``{"name", "nim"}`` or ``[name, NIM]`` pairs), validated again."""
         if not isinstance(data, Mapping):
             raise ValueError(tr("header.members_type", value=data))
         missing = [key for key in ("group_name", "members") if key not in data]

@@ -3,6 +3,10 @@
 Figures are built with ``matplotlib.figure.Figure`` rather than ``pyplot``, so they never pile up in pyplot's
 global registry and a notebook cell that returns one displays it exactly once. Save one with
 ``fig.savefig(path)``. The inputs are :class:`kit.runs.RunResult` objects, i.e. the files a run wrote.
+
+Every title, axis label and legend is in the student's language: each function takes ``language`` (``"id"``
+or ``"en"``, default ``kit.text.current_language()``), so a figure in an Indonesian report speaks Indonesian.
+Numbers on a figure are written by ``kit.numbers``, as in every table.
 """
 
 from __future__ import annotations
@@ -11,30 +15,38 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import numpy as np
+import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import LogFormatter, MaxNLocator
 from PIL import Image, ImageOps
 from sklearn.metrics import ConfusionMatrixDisplay
 
-from kit.runs import RunResult, confusion, f1_table
+from kit import numbers
+from kit.diagnostics import (block_order, block_profile, check_epochs, default_epochs, read_gradient_norms,
+                             recorded_epochs)
+from kit.runs import RunResult, confusion, display_name, f1_table
+from kit.text import table
 
 ImageSource = Path | str | Callable[[str], Any]
 """Where the images of predictions.csv live: a folder holding each ``filename``, or a function
 ``filename -> image`` (a PIL image or an HxW[xC] array)."""
 
 
-def training_curves(run: RunResult) -> Figure:
-    """Loss and accuracy, train vs val, per epoch for one run; the best epoch (highest val acc) is marked."""
+def training_curves(run: RunResult, language: str | None = None) -> Figure:
+    """Loss and accuracy, train vs val, per epoch for one run; the best epoch the run recorded is marked."""
+    t = table("plots", language)
     fig = Figure(figsize=(11, 4), layout="constrained")
     ax_loss, ax_acc = fig.subplots(1, 2)
     history = run.history
     best_epoch = int(run.metrics["best"]["epoch"])
-    for ax, metric, title in ((ax_loss, "loss", "Loss"), (ax_acc, "acc", "Accuracy")):
+    for ax, metric in ((ax_loss, "loss"), (ax_acc, "acc")):
         scale = 100.0 if metric == "acc" else 1.0
-        ax.plot(history["epoch"], history[f"train_{metric}"] * scale, marker="o", ms=3, label="train")
-        ax.plot(history["epoch"], history[f"val_{metric}"] * scale, marker="o", ms=3, label="val")
-        ax.axvline(best_epoch, color="grey", linestyle=":", linewidth=1, label=f"best epoch ({best_epoch})")
-        ax.set(xlabel="epoch", ylabel=f"{title.lower()}{' (%)' if metric == 'acc' else ''}", title=title)
+        ax.plot(history["epoch"], history[f"train_{metric}"] * scale, marker="o", ms=3, label=t["train"])
+        ax.plot(history["epoch"], history[f"val_{metric}"] * scale, marker="o", ms=3, label=t["val"])
+        ax.axvline(best_epoch, color="grey", linestyle=":", linewidth=1,
+                   label=t["best_epoch"].format(epoch=best_epoch))
+        ax.set(xlabel=t["epoch"], ylabel=t["accuracy_axis"] if metric == "acc" else t["loss"],
+               title=t["accuracy_title"] if metric == "acc" else t["loss_title"])
         ax.grid(alpha=0.3)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend()
@@ -42,10 +54,11 @@ def training_curves(run: RunResult) -> Figure:
     return fig
 
 
-def compare_curves(runs: Sequence[RunResult]) -> Figure:
+def compare_curves(runs: Sequence[RunResult], language: str | None = None) -> Figure:
     """Loss and accuracy of several runs overlaid: one colour per run, solid = val, dashed = train."""
+    t = table("plots", language)
     if not runs:
-        raise ValueError("compare_curves needs at least one run")
+        raise ValueError(t["needs_runs"].format(function="compare_curves"))
     fig = Figure(figsize=(12, 4.5), layout="constrained")
     ax_loss, ax_acc = fig.subplots(1, 2)
     colors = [f"C{i % 10}" for i in range(len(runs))]
@@ -54,11 +67,11 @@ def compare_curves(runs: Sequence[RunResult]) -> Figure:
         for ax, metric in ((ax_loss, "loss"), (ax_acc, "acc")):
             scale = 100.0 if metric == "acc" else 1.0
             ax.plot(history["epoch"], history[f"train_{metric}"] * scale, color=color, linestyle="--",
-                    label=f"{run.label} train")
+                    label=t["run_split"].format(run=run.label, split=t["train"]))
             ax.plot(history["epoch"], history[f"val_{metric}"] * scale, color=color, linestyle="-",
-                    label=f"{run.label} val")
-    ax_loss.set(xlabel="epoch", ylabel="loss", title="Loss")
-    ax_acc.set(xlabel="epoch", ylabel="accuracy (%)", title="Accuracy")
+                    label=t["run_split"].format(run=run.label, split=t["val"]))
+    ax_loss.set(xlabel=t["epoch"], ylabel=t["loss"], title=t["loss_title"])
+    ax_acc.set(xlabel=t["epoch"], ylabel=t["accuracy_axis"], title=t["accuracy_title"])
     for ax in (ax_loss, ax_acc):
         ax.grid(alpha=0.3)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -66,73 +79,82 @@ def compare_curves(runs: Sequence[RunResult]) -> Figure:
     return fig
 
 
-def confusion_matrix(run: RunResult, normalize: bool = False) -> Figure:
+def confusion_matrix(run: RunResult, normalize: bool = False, language: str | None = None) -> Figure:
     """The validation confusion matrix of one run, as counts or normalized per true class (rows sum to 1)."""
+    t = table("plots", language)
     fig = Figure(figsize=(6, 5), layout="constrained")
     ax = fig.subplots()
-    _draw_confusion(ax, run, normalize)
-    ax.set_title(f"{run.label}: {'normalized' if normalize else 'counts'}")
+    _draw_confusion(ax, run, normalize, t)
+    ax.set_title(t["confusion_title"].format(run=run.label, kind=t["normalized" if normalize else "counts"]))
     return fig
 
 
-def confusion_matrices(run: RunResult) -> Figure:
+def confusion_matrices(run: RunResult, language: str | None = None) -> Figure:
     """Counts and normalized confusion matrices of one run, side by side."""
+    t = table("plots", language)
     fig = Figure(figsize=(12, 5), layout="constrained")
     ax_counts, ax_norm = fig.subplots(1, 2)
-    _draw_confusion(ax_counts, run, normalize=False)
-    _draw_confusion(ax_norm, run, normalize=True)
-    ax_counts.set_title("counts")
-    ax_norm.set_title("normalized per true class")
+    _draw_confusion(ax_counts, run, False, t)
+    _draw_confusion(ax_norm, run, True, t)
+    ax_counts.set_title(t["counts"])
+    ax_norm.set_title(t["normalized"])
     fig.suptitle(run.label)
     return fig
 
 
-def compare_confusion_matrices(runs: Sequence[RunResult], normalize: bool = True) -> Figure:
+def compare_confusion_matrices(runs: Sequence[RunResult], normalize: bool = True,
+                               language: str | None = None) -> Figure:
     """The confusion matrices of several runs side by side (normalized by default, so runs compare per class)."""
+    t = table("plots", language)
     if not runs:
-        raise ValueError("compare_confusion_matrices needs at least one run")
+        raise ValueError(t["needs_runs"].format(function="compare_confusion_matrices"))
     fig = Figure(figsize=(6 * len(runs), 5), layout="constrained")
     axes = np.atleast_1d(fig.subplots(1, len(runs)))
     for ax, run in zip(axes, runs):
-        _draw_confusion(ax, run, normalize)
+        _draw_confusion(ax, run, normalize, t)
         ax.set_title(run.label)
     return fig
 
 
-def _draw_confusion(ax: Any, run: RunResult, normalize: bool) -> None:
+def _draw_confusion(ax: Any, run: RunResult, normalize: bool, t: Any) -> None:
     matrix = confusion(run, normalize=normalize)
     display = ConfusionMatrixDisplay(matrix.to_numpy(), display_labels=list(matrix.columns))
     display.plot(ax=ax, cmap="Blues", colorbar=False, values_format=".2f" if normalize else "d",
                  xticks_rotation=45)
+    ax.set(xlabel=t["predicted_class"], ylabel=t["true_class"])
     if normalize:
         display.im_.set_clim(0.0, 1.0)  # same colour scale for every run, so side-by-side panels compare
 
 
-def f1_difference(reference: RunResult, other: RunResult) -> Figure:
+def f1_difference(reference: RunResult, other: RunResult, language: str | None = None) -> Figure:
     """Per-class F1 of ``other`` minus ``reference`` as bars: above zero, ``other`` does better on that class."""
-    table = f1_table([reference, other]).loc[list(reference.classes)]  # per class; the macro average is a table row
+    t = table("plots", language)
+    scores = f1_table([reference, other]).loc[list(reference.classes)]  # per class; the macro average is a table row
     fig = Figure(figsize=(7, 4), layout="constrained")
     ax = fig.subplots()
-    difference = table["difference"]
+    difference = scores["difference"]
     colors = ["tab:green" if d >= 0 else "tab:red" for d in difference]
     bars = ax.bar(difference.index, difference.to_numpy(), color=colors)
-    ax.bar_label(bars, fmt="%+.2f", fontsize="small")
+    ax.bar_label(bars, labels=[numbers.f1(d, signed=True) for d in difference], fontsize="small")
     ax.axhline(0, color="black", linewidth=0.8)
-    ax.set(ylabel="F1 difference", title=f"F1 per class: {other.label} minus {reference.label}")
+    ax.set(xlabel=t["true_class"], ylabel=t["f1_axis"],
+           title=t["f1_title"].format(other=other.label, reference=reference.label))
     ax.tick_params(axis="x", labelrotation=30)
     ax.grid(axis="y", alpha=0.3)
     return fig
 
 
-def misclassified_grid(run: RunResult, images: ImageSource, max_images: int = 16, columns: int = 4) -> Figure:
+def misclassified_grid(run: RunResult, images: ImageSource, max_images: int = 16, columns: int = 4,
+                       language: str | None = None) -> Figure:
     """A grid of validation images the run got wrong, each titled with its true and predicted class.
 
     ``images`` is the folder the ``filename`` column is relative to (e.g. the dataset's ``train/``), or a
     function ``filename -> image``. The most confident mistakes come first when probabilities are present.
     With no mistakes the figure says so instead of being empty.
     """
+    t = table("plots", language)
     if max_images < 1 or columns < 1:
-        raise ValueError(f"max_images and columns must be at least 1, got {max_images} and {columns}")
+        raise ValueError(t["bad_grid"].format(max_images=max_images, columns=columns))
     predictions = run.require_predictions()
     wrong = predictions[predictions["label"] != predictions["prediction"]].copy()
     probability_columns = [f"p_{c}" for c in run.classes]
@@ -145,10 +167,10 @@ def misclassified_grid(run: RunResult, images: ImageSource, max_images: int = 16
         fig = Figure(figsize=(6, 2), layout="constrained")
         ax = fig.subplots()
         ax.axis("off")
-        ax.text(0.5, 0.5, f"{run.label}: no misclassified validation images ({len(predictions)} checked)",
+        ax.text(0.5, 0.5, t["misclassified_none"].format(run=run.label, checked=numbers.count(len(predictions))),
                 ha="center", va="center")
         return fig
-    load = _image_loader(images)
+    load = _image_loader(images, t)
     n_columns = min(columns, len(shown))
     n_rows = int(np.ceil(len(shown) / n_columns))
     fig = Figure(figsize=(2.6 * n_columns, 2.9 * n_rows), layout="constrained")
@@ -157,26 +179,26 @@ def misclassified_grid(run: RunResult, images: ImageSource, max_images: int = 16
         ax.axis("off")
     for ax, (_, row) in zip(axes, shown.iterrows()):
         ax.imshow(load(str(row["filename"])))
-        title = f"true: {row['label']}\npred: {row['prediction']}"
+        title = (t["misclassified_true"].format(label=row["label"]) + "\n"
+                 + t["misclassified_predicted"].format(label=row["prediction"]))
         if "confidence" in row:
             title += f" ({row['confidence']:.2f})"
         ax.set_title(title, fontsize="small", color="tab:red")
-    fig.suptitle(f"{run.label}: {len(shown)} of {len(wrong)} misclassified validation images")
+    fig.suptitle(t["misclassified_title"].format(run=run.label, shown=len(shown), wrong=len(wrong)))
     return fig
 
 
-def _image_loader(images: ImageSource) -> Callable[[str], Any]:
+def _image_loader(images: ImageSource, t: Any) -> Callable[[str], Any]:
     if callable(images):
         return images
     root = Path(images)
     if not root.is_dir():
-        raise FileNotFoundError(f"Image folder {root} does not exist: pass the folder that holds the "
-                                f"predictions' filenames (for the course data, the dataset's train/ folder)")
+        raise FileNotFoundError(t["no_image_folder"].format(root=root))
 
     def load(filename: str) -> Image.Image:
         path = root / filename
         if not path.is_file():
-            raise FileNotFoundError(f"{path} not found: is {root} the folder that holds the validation images?")
+            raise FileNotFoundError(t["no_image"].format(path=path, root=root))
         with Image.open(path) as image:  # decoded by content, so a WEBP or PNG named .jpg still opens
             return ImageOps.exif_transpose(image).convert("RGB")
 
@@ -185,7 +207,8 @@ def _image_loader(images: ImageSource) -> Callable[[str], Any]:
 
 # ---- evidence beyond one run: gradient flow, degradation, seeds ---------------------------------------------
 
-def gradient_flow(runs: Sequence[RunResult], epochs: Sequence[int] | None = None) -> Figure:
+def gradient_flow(runs: Sequence[RunResult], epochs: Sequence[int] | None = None,
+                  language: str | None = None) -> Figure:
     """Per-block gradient norms of several runs (e.g. Plain-34 and ResNet-34) on one figure, log scale.
 
     One panel for initialisation (the first recorded step before any update: step 1, or a later one when fp16
@@ -195,11 +218,9 @@ def gradient_flow(runs: Sequence[RunResult], epochs: Sequence[int] | None = None
     would show as a line falling towards the left. Read from each run's gradient_norms.csv
     (``kit.diagnostics``); He et al. (2016, Sec. 4.1) report that BN keeps these norms healthy in plain nets too.
     """
-    from kit.diagnostics import (block_order, block_profile, check_epochs, default_epochs, read_gradient_norms,
-                                 recorded_epochs)
-
+    t = table("plots", language)
     if not runs:
-        raise ValueError("gradient_flow needs at least one run")
+        raise ValueError(t["needs_runs"].format(function="gradient_flow"))
     tables = {run.label: read_gradient_norms(run) for run in runs}
     recorded = recorded_epochs(tables.values())
     epochs = default_epochs(recorded) if epochs is None else check_epochs(epochs, recorded)
@@ -215,38 +236,37 @@ def gradient_flow(runs: Sequence[RunResult], epochs: Sequence[int] | None = None
                         color=f"C{i % 10}", label=label)
         ax.set_yscale("log")
         ax.set_xticks(range(len(blocks)), blocks, rotation=90, fontsize="x-small")
-        ax.set_title("initialisation" if epoch is None else f"epoch {epoch} (median)")
+        ax.set_title(t["initialisation"] if epoch is None else t["epoch_median"].format(epoch=epoch))
         ax.grid(alpha=0.3, which="both")
-    axes[0].set_ylabel("gradient norm per block (log)")
+    axes[0].set_ylabel(t["gradient_axis"])
     axes[0].legend(fontsize="small")
-    fig.suptitle("Gradient flow: stem (conv1, left) to classifier (fc, right)")
+    fig.suptitle(t["gradient_title"])
     return fig
 
 
-def gradient_flow_at_init(table: Any) -> Figure:
+def gradient_flow_at_init(norms: pd.DataFrame, language: str | None = None) -> Figure:
     """Per-block gradient norms of untrained models, one line per model, log scale: the frame of
     ``kit.diagnostics.compare_gradient_norms_at_init`` (columns ``model``, ``block``, ``grad_norm``)."""
-    from kit.diagnostics import block_order
-    from kit.runs import display_name
-
-    missing = [c for c in ("model", "block", "grad_norm") if c not in table.columns]
-    if missing or table.empty:
-        raise ValueError(f"gradient_flow_at_init needs rows with columns model, block, grad_norm; missing {missing}")
-    blocks = block_order(table["block"])
+    t = table("plots", language)
+    missing = [c for c in ("model", "block", "grad_norm") if c not in norms.columns]
+    if missing or norms.empty:
+        raise ValueError(t["bad_init_table"].format(missing=missing))
+    blocks = block_order(norms["block"])
     fig = Figure(figsize=(max(6.0, 0.35 * len(blocks) + 2), 4.6), layout="constrained")
     ax = fig.subplots()
-    for i, (model, own) in enumerate(table.groupby("model", sort=False)):
+    for i, (model, own) in enumerate(norms.groupby("model", sort=False)):
         ax.plot([blocks.index(b) for b in own["block"]], own["grad_norm"].to_numpy(), marker="o", ms=3,
                 color=f"C{i % 10}", label=display_name(str(model)))
     ax.set_yscale("log")
     ax.set_xticks(range(len(blocks)), blocks, rotation=90, fontsize="x-small")
-    ax.set(ylabel="gradient norm per block (log)", title="Gradient norms at initialisation (one backward pass)")
+    ax.set(ylabel=t["gradient_axis"], title=t["gradient_init_title"])
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize="small")
     return fig
 
 
-def degradation_curves(runs: Sequence[RunResult], metrics: Sequence[str] = ("loss", "error")) -> Figure:
+def degradation_curves(runs: Sequence[RunResult], metrics: Sequence[str] = ("loss", "error"),
+                       language: str | None = None) -> Figure:
     """The analogue of Fig. 4 of He et al. (2016): plain nets (left) and ResNets (right) of two depths, training
     curves thin and dashed, validation curves bold, per epoch.
 
@@ -255,11 +275,12 @@ def degradation_curves(runs: Sequence[RunResult], metrics: Sequence[str] = ("los
     net has the *higher* training error throughout (degradation), the 34-layer ResNet the lower. Runs are grouped
     by their config's model name (``plain*`` / ``resnet*``); panels of a row share the y axis.
     """
+    t = table("plots", language)
     unknown = [m for m in metrics if m not in ("loss", "error")]
     if unknown or not metrics:
-        raise ValueError(f"metrics must be a non-empty selection of 'loss' and 'error', got {list(metrics)!r}")
+        raise ValueError(t["bad_degradation_metrics"].format(metrics=list(metrics)))
     if not runs:
-        raise ValueError("degradation_curves needs at least one run")
+        raise ValueError(t["needs_runs"].format(function="degradation_curves"))
     families: dict[str, list[RunResult]] = {}
     for run in runs:
         model = str(run.config.get("model", run.name))
@@ -275,8 +296,9 @@ def degradation_curves(runs: Sequence[RunResult], metrics: Sequence[str] = ("los
                 for split, style in (("train", dict(linestyle="--", linewidth=1.0)), ("val", dict(linewidth=2.4))):
                     values = (history[f"{split}_loss"] if metric == "loss"
                               else 100.0 * (1.0 - history[f"{split}_acc"]))
-                    ax.plot(history["epoch"], values, color=color, label=f"{run.label} {split}", **style)
-            ax.set_title(f"{family}: {metric}")
+                    ax.plot(history["epoch"], values, color=color,
+                            label=t["run_split"].format(run=run.label, split=t[split]), **style)
+            ax.set_title(t["family_metric"].format(family=family, metric=t[metric]))
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.grid(alpha=0.3, which="both")
             ax.legend(fontsize="small")
@@ -284,10 +306,10 @@ def degradation_curves(runs: Sequence[RunResult], metrics: Sequence[str] = ("los
                 ax.set_yscale("log")
                 ax.yaxis.set_major_formatter(_PlainLogFormatter())
                 ax.yaxis.set_minor_formatter(_PlainLogFormatter(labelOnlyBase=False))
-        row[0].set_ylabel("loss (log)" if metric == "loss" else "error (%)")
+        row[0].set_ylabel(t["loss_log_axis"] if metric == "loss" else t["error_axis"])
     for ax in axes[-1]:
-        ax.set_xlabel("epoch")
-    fig.suptitle("Degradation (He et al. 2016, Fig. 4): thin dashed = train, bold = val")
+        ax.set_xlabel(t["epoch"])
+    fig.suptitle(t["degradation_title"])
     return fig
 
 
@@ -301,7 +323,7 @@ class _PlainLogFormatter(LogFormatter):
         return np.format_float_positional(x, precision=6, unique=False, fractional=False, trim="-")
 
 
-def seed_curves(groups: Any, metric: str = "val_acc") -> Figure:
+def seed_curves(groups: Any, metric: str = "val_acc", language: str | None = None) -> Figure:
     """Mean (line) and mean ± standard deviation (band) over seeds of one history column per epoch, every seed
     faint behind it; one colour per group.
 
@@ -314,37 +336,35 @@ def seed_curves(groups: Any, metric: str = "val_acc") -> Figure:
     stopping some stop sooner), so each point averages the same seeds; the faint lines show the full runs. The
     band is the sample standard deviation (n - 1) and is drawn only from two seeds on.
     """
-    import pandas as pd
-
-    from kit.runs import display_name
-
+    t = table("plots", language)
     if not groups:
-        raise ValueError("seed_curves needs at least one group of runs")
+        raise ValueError(t["needs_runs"].format(function="seed_curves"))
     scale = 100.0 if metric.endswith("_acc") else 1.0
     fig = Figure(figsize=(7, 4.5), layout="constrained")
     ax = fig.subplots()
     for i, (label, members) in enumerate(groups.items()):
         members = list(members.values()) if hasattr(members, "values") else list(members)
         if not members:
-            raise ValueError(f"group {label!r} has no runs")
+            raise ValueError(t["empty_group"].format(label=label))
         label = display_name(str(label))
         color = f"C{i % 10}"
         finished = [run for run in members if run.finished]
-        left_out = f", {len(members) - len(finished)} unfinished not shown" if len(finished) < len(members) else ""
+        left_out = t["seed_left_out"].format(count=len(members) - len(finished)) if len(finished) < len(members) else ""
         if not finished:
-            ax.plot([], [], color=color, label=f"{label} (no finished run{left_out})")
+            ax.plot([], [], color=color, label=t["seed_none"].format(label=label, left_out=left_out))
             continue
         for run in finished:
             ax.plot(run.history["epoch"], run.history[metric] * scale, color=color, alpha=0.25, linewidth=0.8)
         per_seed = pd.concat([run.history.set_index("epoch")[metric] for run in finished], axis=1, join="inner")
         mean = per_seed.mean(axis=1)
         ax.plot(per_seed.index, mean * scale, color=color, linewidth=2,
-                label=f"{label} (n={len(finished)}{left_out})")
+                label=t["seed_legend"].format(label=label, n=len(finished), left_out=left_out))
         if len(finished) > 1:
             std = per_seed.std(axis=1, ddof=1)
             ax.fill_between(per_seed.index, (mean - std) * scale, (mean + std) * scale, color=color, alpha=0.2)
-    ax.set(xlabel="epoch", ylabel=metric.replace("_", " ") + (" (%)" if scale == 100.0 else ""),
-           title=f"{metric.replace('_', ' ')} over seeds: mean ± std")
+    name = t.get(metric, metric.replace("_", " "))
+    ax.set(xlabel=t["epoch"], ylabel=t["percent_axis"].format(metric=name) if scale == 100.0 else name,
+           title=t["seed_title"].format(metric=name))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small")

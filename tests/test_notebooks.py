@@ -49,3 +49,15 @@ def test_notebooks_stay_thin(path):
     code = [_source(c) for c in _load(path)["cells"] if c["cell_type"] == "code"]
     long_cells = [c.splitlines()[0] for c in code if len(c.splitlines()) > 8]
     assert not long_cells, f"{path.name}: cells over 8 lines belong in kit: {long_cells}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_intro_says_to_pick_a_gpu_runtime(path):
+    intro = _source(_load(path)["cells"][0])
+    assert "Runtime → Change runtime type → T4 GPU" in intro
+
+
+def test_04_ends_by_naming_the_file_to_submit_and_offering_it():
+    cells = _load(NOTEBOOKS[EXPECTED.index("04_compare")])["cells"]
+    assert "report.zip" in _source(cells[-2])
+    assert "hand_in(" in _source(cells[-1]) and "write_report(" in _source(cells[-1])

@@ -1,16 +1,23 @@
-"""kit.plots: every figure is a Figure with the expected axes, drawn from the run files."""
+"""kit.plots: every figure is a Figure with the expected axes, drawn from the run files, in the chosen language."""
 
 import matplotlib
 
 matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from kit import plots  # noqa: E402
+from kit import plots, text  # noqa: E402
 from kit.runs import load_run, load_runs, per_class_table  # noqa: E402
 from run_factory import write_images, write_run, write_workspace  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def english(monkeypatch):
+    """The figure tests below read English labels; ``test_every_figure_speaks_the_chosen_language`` covers both."""
+    monkeypatch.setenv(text.LANGUAGE_ENV, "en")
 
 
 @pytest.fixture(scope="module")
@@ -172,3 +179,59 @@ def test_degradation_loss_axis_reads_in_plain_decimals(runs, loss_range):
     for tick, text in labelled:
         assert all(ch in "0123456789." for ch in text), text
         assert float(text) == pytest.approx(tick)
+
+
+ENGLISH_ONLY = ("Accuracy", "accuracy", "counts", "normalized", "true class", "true:", "pred:", "minus",
+                "initialisation", "gradient norm", "Gradient", "Degradation", "bold", "over seeds", "misclassified",
+                "Predicted label", "True label", "mean")
+"""Words of the English labels that no Indonesian label contains."""
+
+
+def _all_texts(figure):
+    """Every title, axis label, legend entry and text a figure shows."""
+    found = [figure._suptitle.get_text()] if figure._suptitle else []
+    for ax in figure.axes:
+        found += [ax.get_title(), ax.get_xlabel(), ax.get_ylabel(), *_texts(ax)]
+        legend = ax.get_legend()
+        found += [entry.get_text() for entry in legend.get_texts()] if legend else []
+    return [t for t in found if t and not t.replace(".", "").replace("-", "").replace("+", "").isdigit()]
+
+
+def _every_figure(runs, workspace, language):
+    norms = pd.DataFrame({"model": ["plain34"] * 2 + ["resnet34"] * 2, "block": ["conv1", "fc"] * 2,
+                          "grad_norm": [0.1, 1.0, 0.2, 1.1]})
+    return {
+        "training_curves": plots.training_curves(runs[0], language=language),
+        "compare_curves": plots.compare_curves(runs, language=language),
+        "confusion_matrix": plots.confusion_matrix(runs[0], normalize=True, language=language),
+        "confusion_matrices": plots.confusion_matrices(runs[0], language=language),
+        "compare_confusion_matrices": plots.compare_confusion_matrices(runs, language=language),
+        "f1_difference": plots.f1_difference(*runs, language=language),
+        "misclassified_grid": plots.misclassified_grid(runs[0], workspace / "data" / "train", max_images=2,
+                                                       language=language),
+        "gradient_flow_at_init": plots.gradient_flow_at_init(norms, language=language),
+        "degradation_curves": plots.degradation_curves(runs, language=language),
+        "seed_curves": plots.seed_curves({"plain34": [runs[0]]}, language=language),
+    }
+
+
+def test_every_figure_speaks_the_chosen_language(runs, workspace):
+    english = {name: _all_texts(fig) for name, fig in _every_figure(runs, workspace, "en").items()}
+    indonesian = {name: _all_texts(fig) for name, fig in _every_figure(runs, workspace, "id").items()}
+    for name in english:
+        assert english[name] != indonesian[name], f"{name}: the same labels in both languages"
+        leftovers = [t for t in indonesian[name] if any(word in t for word in ENGLISH_ONLY)]
+        assert not leftovers, f"{name}: English in the Indonesian figure: {leftovers}"
+    assert "Akurasi" in indonesian["training_curves"] and "kelas sebenarnya" in indonesian["confusion_matrix"]
+
+
+def test_the_default_language_is_the_current_one(runs, monkeypatch):
+    monkeypatch.setenv(text.LANGUAGE_ENV, "id")
+    assert plots.training_curves(runs[0]).axes[1].get_title() == "Akurasi"
+    monkeypatch.setenv(text.LANGUAGE_ENV, "en")
+    assert plots.training_curves(runs[0]).axes[1].get_title() == "Accuracy"
+
+
+def test_f1_bars_are_labelled_with_three_decimals_as_in_every_table(runs):
+    labels = [t for t in _texts(plots.f1_difference(*runs).axes[0])]
+    assert labels and all(len(label.split(".")[1]) == 3 and label[0] in "+-" for label in labels), labels
