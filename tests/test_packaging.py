@@ -5,8 +5,12 @@ import tomllib
 from pathlib import Path
 
 import yaml
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parents[1]
+COLAB_CONSTRAINTS = ROOT / "benchmarks" / "colab" / "constraints.txt"
 CONDA_NAMES = {"pytorch": "torch"}  # conda package name -> pip package name
 CONDA_ONLY = {"python", "pip", "jupyterlab"}
 
@@ -60,3 +64,54 @@ def test_importing_kit_changes_no_global_state():
             "import kit, kit.models, kit.env, kit.cli; "
             "assert torch.initial_seed() == s and torch.backends.cudnn.benchmark == b")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def _colab_versions() -> tuple[dict[str, Version], set[str]]:
+    """Colab's preinstalled versions from the constraints file, and the names it says Colab does not have."""
+    pinned, absent = {}, set()
+    for line in COLAB_CONSTRAINTS.read_text().splitlines():
+        if line.startswith("# not-preinstalled:"):
+            absent |= {canonicalize_name(name) for name in line.split(":", 1)[1].split()}
+        requirement = line.split("#", 1)[0].strip()
+        if requirement:
+            name, version = requirement.split("==")
+            pinned[canonicalize_name(name)] = Version(version)
+    return pinned, absent
+
+
+def _kit_requirements() -> list[Requirement]:
+    """What the install cell installs, and what the notebooks' test run adds to it."""
+    project = _pyproject()["project"]
+    return [Requirement(r) for r in project["dependencies"] + project["optional-dependencies"]["test"]]
+
+
+def test_every_bound_admits_colabs_preinstalled_version():
+    pinned, _ = _colab_versions()
+    assert {"torch", "torchvision", "numpy", "ipywidgets"} <= set(pinned)
+    refused = [f"{r} refuses Colab's {pinned[canonicalize_name(r.name)]}" for r in _kit_requirements()
+               if canonicalize_name(r.name) in pinned
+               and not r.specifier.contains(pinned[canonicalize_name(r.name)], prereleases=True)]
+    assert not refused, "pip would replace a package Colab preinstalls:\n" + "\n".join(refused)
+
+
+def test_environment_yml_bounds_admit_colabs_versions_too():
+    pinned, _ = _colab_versions()
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    for dependency in (d for d in env["dependencies"] if isinstance(d, str) and _name(d) not in CONDA_ONLY):
+        requirement = Requirement(CONDA_NAMES.get(_name(dependency), _name(dependency)) + dependency[len(_name(dependency)):])
+        version = pinned.get(canonicalize_name(requirement.name))
+        assert version is None or requirement.specifier.contains(version), f"{dependency} refuses Colab's {version}"
+
+
+def test_constraints_file_knows_every_kit_dependency():
+    """Each dependency is either pinned at Colab's version or named as one Colab does not preinstall, so a new
+    dependency cannot slip in without someone looking up what Colab ships."""
+    pinned, absent = _colab_versions()
+    unknown = sorted({canonicalize_name(r.name) for r in _kit_requirements()} - set(pinned) - absent)
+    assert not unknown, f"add Colab's version of {unknown} to {COLAB_CONSTRAINTS.relative_to(ROOT)}"
+    assert not set(pinned) & absent
+
+
+def test_environment_yml_uses_conda_forge_only():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    assert set(env["channels"]) - {"nodefaults"} == {"conda-forge"}

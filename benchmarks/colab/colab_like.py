@@ -32,6 +32,8 @@ ROOT = Path(__file__).resolve().parents[2]
 CONSTRAINTS = Path(__file__).resolve().with_name("constraints.txt")
 DEFAULT_PYTHON = "/root/.pyenv/versions/3.13.0/bin/python"
 DEFAULT_VENV = Path.home() / ".cache" / "if25-kit-colab-like"
+DEFAULT_TESTS = ("notebooks", "tests/test_progress.py")
+"""The notebooks, and the progress bars against Colab's ipywidgets 7."""
 REPORTED = ("torch", "torchvision", "numpy", "pandas", "matplotlib", "ipywidgets", "ipykernel", "ipython",
             "notebook", "tqdm", "pillow", "scikit-learn", "nbval", "pytest", "if25-resnet-kit")
 
@@ -125,8 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--python", default=DEFAULT_PYTHON, help="Colab's Python (default: %(default)s)")
     parser.add_argument("--venv", type=Path, default=DEFAULT_VENV, help="where the venv lives (default: %(default)s)")
-    parser.add_argument("pytest_args", nargs="*", default=["notebooks"],
-                        help="what pytest runs (default: notebooks), e.g. notebooks/01_data.ipynb")
+    parser.add_argument("pytest_args", nargs="*", default=list(DEFAULT_TESTS),
+                        help="what pytest runs (default: %(default)s), e.g. notebooks/01_data.ipynb")
     args = parser.parse_args(argv)
     if not Path(args.python).exists():
         parser.error(f"no Python at {args.python}; pass --python with a Python 3.13 interpreter")
