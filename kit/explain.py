@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 import numpy as np
 import pandas as pd
@@ -57,6 +57,7 @@ class GradCams:
     ``frame``: one row per image: ``filename``, ``label`` (true class, "" when unknown), ``prediction``,
     ``confidence`` (softmax probability of the prediction) and ``explained`` (the class whose map it is).
     ``images``: ``N x H x W x 3`` uint8, what the network saw. ``maps``: stage -> ``N x H x W`` in [0, 1].
+    ``grids``: stage -> the (rows, columns) of the stage's output, the map's true resolution.
     """
 
     run: str
@@ -64,6 +65,7 @@ class GradCams:
     frame: pd.DataFrame
     images: np.ndarray
     maps: dict[str, np.ndarray]
+    grids: dict[str, tuple[int, int]]
 
     def index(self, filename: str) -> int:
         """Row of ``filename`` in ``frame`` / ``images`` / ``maps``."""
@@ -111,13 +113,22 @@ def read_images(paths: Sequence[str | Path], image_size: int) -> tuple[np.ndarra
     return array, normalize(torch.from_numpy(array).permute(0, 3, 1, 2), mean, std)
 
 
+class CamBatch(NamedTuple):
+    """What :func:`gradcam` returns: softmax ``probabilities`` (``N x K``); per stage the ``maps`` upsampled to
+    the images' ``H x W`` and scaled to [0, 1] per image; per stage the ``grids`` (rows, columns) the maps were
+    computed on (7 x 7 for conv5_x of a 224-px image; a 1 x 1 grid gives a flat map that shows nothing)."""
+
+    probabilities: np.ndarray
+    maps: dict[str, np.ndarray]
+    grids: dict[str, tuple[int, int]]
+
+
 def gradcam(model: nn.Module, images: Tensor, *, stages: Sequence[str] = (LAST_STAGE,),
-            targets: Sequence[int] | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+            targets: Sequence[int] | None = None) -> CamBatch:
     """Grad-CAM of ``images`` (normalised ``N x 3 x H x W``) for each of ``stages`` (module names of ``model``).
 
     ``targets`` are the class indices to explain, one per image; by default each image's predicted class.
-    Returns the softmax probabilities (``N x K``) and, per stage, the maps upsampled to ``H x W`` and scaled
-    to [0, 1] per image (bilinear, as in Selvaraju et al. 2017).
+    The maps are upsampled bilinearly to the image size, as in Selvaraju et al. (2017).
     """
     modules = dict(model.named_modules())
     unknown = [s for s in stages if s not in modules]
@@ -127,7 +138,7 @@ def gradcam(model: nn.Module, images: Tensor, *, stages: Sequence[str] = (LAST_S
         raise ValueError(f"targets must give one class per image: {len(targets)} for {len(images)} images")
     model.eval()
     device = next(model.parameters()).device
-    probabilities, maps = [], {stage: [] for stage in stages}
+    probabilities, maps, grids = [], {stage: [] for stage in stages}, {}
     for first in range(0, len(images), BATCH):
         batch = images[first:first + BATCH].to(device)
         # enable_grad: Grad-CAM differentiates even when the caller runs under torch.no_grad().
@@ -137,12 +148,14 @@ def gradcam(model: nn.Module, images: Tensor, *, stages: Sequence[str] = (LAST_S
             batch_maps = extractor(class_idx=[int(c) for c in explained], scores=scores)
         probabilities.append(scores.detach().float().softmax(1).cpu())
         for stage, cam in zip(stages, batch_maps):
+            grids[stage] = (int(cam.shape[-2]), int(cam.shape[-1]))
             upsampled = F.interpolate(cam[:, None].float(), size=tuple(batch.shape[-2:]), mode="bilinear",
                                       align_corners=False)[:, 0]
             maps[stage].append(upsampled.clamp(0, 1).cpu())
     if not probabilities:
         raise ValueError("gradcam needs at least one image")
-    return (torch.cat(probabilities).numpy(), {stage: torch.cat(parts).numpy() for stage, parts in maps.items()})
+    return CamBatch(probabilities=torch.cat(probabilities).numpy(),
+                    maps={stage: torch.cat(parts).numpy() for stage, parts in maps.items()}, grids=grids)
 
 
 def explain_run(run: str | Path | RunResult, filenames: Sequence[str], *, workspace: str | Path | None = None,
@@ -169,23 +182,24 @@ def explain_run(run: str | Path | RunResult, filenames: Sequence[str], *, worksp
                          "lacks some of them")
     images, tensor = read_images([Path(image_dir) / f for f in filenames], int(run.config["image_size"]))
     targets = [classes.index(label) for label in labels] if explain == "label" else None
-    probabilities, maps = gradcam(model, tensor, stages=stages, targets=targets)
+    probabilities, maps, grids = gradcam(model, tensor, stages=stages, targets=targets)
     predicted = probabilities.argmax(1)
     explained = predicted if targets is None else np.asarray(targets)
     frame = pd.DataFrame({"filename": [str(f) for f in filenames], "label": labels,
                           "prediction": [classes[i] for i in predicted],
                           "confidence": probabilities[np.arange(len(predicted)), predicted],
                           "explained": [classes[i] for i in explained]})
-    return GradCams(run=run.label, classes=classes, frame=frame, images=images, maps=maps)
+    return GradCams(run=run.label, classes=classes, frame=frame, images=images, maps=maps, grids=grids)
 
 
 def choose_images(runs: Sequence[RunResult]) -> pd.DataFrame:
     """The val images to explain, the same for every run: per class (in class order) the most confident
     ``correct`` image and the most confident ``mistake``, as rows ``label, kind, filename``.
 
-    ``correct``: right for as many runs as possible, then the highest smallest probability of the true class.
-    ``mistake``: wrong for at least one run, with the highest probability any run gave a wrong class. A class
-    without any mistake has no ``mistake`` row. Only images every run has predicted are considered.
+    ``mistake``: wrong for at least one run, with the highest probability any run gave a wrong class.
+    ``correct``: another image, right for as many runs as possible, then with the highest smallest probability
+    of the true class. A class without such an image has no row of that kind. Only images every run has
+    predicted are considered.
     """
     if not runs:
         raise ValueError("choose_images needs at least one run")
@@ -212,12 +226,15 @@ def choose_images(runs: Sequence[RunResult]) -> pd.DataFrame:
     chosen = []
     for label in classes:
         of_class = merged[merged["label"] == label]
-        right = of_class[of_class["n_correct"] > 0].sort_values(["n_correct", "p_true_min", "filename"],
-                                                                 ascending=[False, False, True])
         wrong = of_class[of_class["n_correct"] < n].sort_values(["p_wrong_max", "filename"], ascending=[False, True])
-        for kind, candidates in zip(KINDS, (right, wrong)):
-            if len(candidates):
-                chosen.append({"label": label, "kind": kind, "filename": candidates["filename"].iloc[0]})
+        mistake = wrong["filename"].iloc[0] if len(wrong) else None
+        # The correct image is another one than the mistake, even when every image fooled some run.
+        right = of_class[(of_class["n_correct"] > 0) & (of_class["filename"] != mistake)]
+        right = right.sort_values(["n_correct", "p_true_min", "filename"], ascending=[False, False, True])
+        correct = right["filename"].iloc[0] if len(right) else None
+        for kind, filename in zip(KINDS, (correct, mistake)):
+            if filename is not None:
+                chosen.append({"label": label, "kind": kind, "filename": filename})
     return pd.DataFrame(chosen, columns=["label", "kind", "filename"])
 
 

@@ -47,14 +47,15 @@ def gradcam_comparison(chosen: pd.DataFrame, cams: Sequence[GradCams], stage: st
                 if match.empty:
                     ax.set_frame_on(False)
                     if column == 0:
-                        ax.text(0.5, 0.5, tr("explain.no_mistake", language), ha="center", va="center",
+                        ax.text(0.5, 0.5, tr(f"explain.no_{kind}", language), ha="center", va="center",
                                 transform=ax.transAxes, fontsize="small", color="grey")
                     continue
                 _draw_panel(ax, cam, cam.index(match["filename"].iloc[0]), stage, language)
             if group == 0:
                 axes[row, 0].set_ylabel(tr("explain.row", language, label=label), fontsize="small")
     models = " vs ".join(cam.run for cam in cams)
-    fig.suptitle(tr("explain.figure_title", language, stage=STAGES.get(stage, stage), models=models))
+    grid = "x".join(str(n) for n in cams[0].grids[stage])
+    fig.suptitle(tr("explain.figure_title", language, stage=STAGES.get(stage, stage), grid=grid, models=models))
     return fig
 
 
@@ -74,9 +75,11 @@ def gradcam_stages(cams: Sequence[GradCams], filename: str, stages: Sequence[str
         axes[row, 0].imshow(cam.images[index])
         axes[row, 0].set_ylabel(cam.run)
         for column, stage in enumerate(stages, start=1):
-            _draw_panel(axes[row, column], cam, index, stage, language)
-            axes[row, column].set_title(f"{STAGES.get(stage, stage)}\n" + axes[row, column].get_title(),
-                                        fontsize="small", color=axes[row, column].title.get_color())
+            ax = axes[row, column]
+            _draw_panel(ax, cam, index, stage, language)
+            grid = "x".join(str(n) for n in cam.grids[stage])
+            ax.set_title(f"{STAGES.get(stage, stage)} ({grid})\n{ax.get_title()}", fontsize="small",
+                         color=ax.title.get_color())
         for ax in axes[row]:
             ax.set_xticks([])
             ax.set_yticks([])

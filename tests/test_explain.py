@@ -10,6 +10,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 import torch.nn.functional as F
@@ -22,7 +23,7 @@ from kit.explain import KINDS, GradCams, choose_images, compare_gradcam, explain
 from kit.models import build_model
 from kit.plots_explain import gradcam_comparison, gradcam_stages
 from kit.report_explain import gradcam_markdown, gradcam_section
-from kit.runs import load_run
+from kit.runs import RunResult, load_run
 from kit.text import tr
 from run_factory import val_filenames, write_images, write_run
 
@@ -71,8 +72,8 @@ def peak_quadrants(maps: np.ndarray) -> np.ndarray:
 
 
 def hit_rate(model: nn.Module, images, labels, quadrants) -> float:
-    _, maps = gradcam(model, images, stages=("layer4",), targets=labels.tolist())
-    assert maps["layer4"].shape == (len(images), SIZE, SIZE)
+    _, maps, grids = gradcam(model, images, stages=("layer4",), targets=labels.tolist())
+    assert maps["layer4"].shape == (len(images), SIZE, SIZE) and grids["layer4"] == (4, 4)  # stride 16
     return float((peak_quadrants(maps["layer4"]) == quadrants.numpy()).mean())
 
 
@@ -126,7 +127,8 @@ def test_maps_equal_the_papers_definition_on_kit_networks(name, options):
     model = build_model(name, 5, **options).eval()
     images = torch.randn(3, 3, SIZE, SIZE)
     targets = [0, 3, 4]
-    probabilities, maps = gradcam(model, images, stages=("layer3", "layer4"), targets=targets)
+    probabilities, maps, grids = gradcam(model, images, stages=("layer3", "layer4"), targets=targets)
+    assert grids == {"layer3": (4, 4), "layer4": (2, 2)}  # 64 px: strides 16 and 32 (He et al. 2016, Table 1)
     with torch.no_grad():
         expected_probabilities = model(images).softmax(1).numpy()
     np.testing.assert_allclose(probabilities, expected_probabilities, atol=1e-5)
@@ -138,7 +140,7 @@ def test_gradcam_explains_the_prediction_by_default_and_names_bad_stages():
     torch.manual_seed(2)
     model = build_model("resnet18", 5).eval()
     images = torch.randn(2, 3, SIZE, SIZE)
-    probabilities, maps = gradcam(model, images, stages=("layer4",))
+    probabilities, maps, _ = gradcam(model, images, stages=("layer4",))
     expected = grad_cam_by_hand(model, images, probabilities.argmax(1).tolist(), "layer4")
     np.testing.assert_allclose(maps["layer4"], expected, atol=1e-4)
     with pytest.raises(ValueError, match="layer5"):
@@ -188,7 +190,27 @@ def test_choose_images_takes_the_most_confident_correct_image_and_mistake_of_eac
             assert "mistake" not in picked
         if correct_both:
             assert picked["correct"] == max(correct_both, key=correct_both.get)
+        if "correct" in picked and "mistake" in picked:
+            assert picked["correct"] != picked["mistake"]
     assert list(dict.fromkeys(chosen["label"])) == [c for c in kit.CLASSES if c in set(chosen["label"])]
+
+
+def predictions_run(name: str, rows: list[tuple[str, str, str, float]]) -> RunResult:
+    """A run whose predictions.csv holds ``(filename, label, prediction, probability of the prediction)``."""
+    classes = ("a", "b")
+    table = pd.DataFrame([{"filename": f, "label": label, "prediction": guess,
+                           **{f"p_{c}": p if c == guess else 1 - p for c in classes}} for f, label, guess, p in rows])
+    return RunResult(name=name, config={}, history=pd.DataFrame(), metrics={}, predictions=table)
+
+
+def test_the_correct_image_is_never_the_mistake_shown_beside_it():
+    # Every "a" image fools the plain run; x.jpg is its surest mistake and the only one the other run gets right.
+    plain = predictions_run("plain", [("x.jpg", "a", "b", 0.9), ("y.jpg", "a", "b", 0.6), ("z.jpg", "b", "b", 0.8)])
+    resnet = predictions_run("resnet", [("x.jpg", "a", "a", 0.7), ("y.jpg", "a", "b", 0.55), ("z.jpg", "b", "b", 0.9)])
+    chosen = choose_images([plain, resnet]).set_index(["label", "kind"])["filename"]
+    assert chosen[("a", "mistake")] == "x.jpg"
+    assert ("a", "correct") not in chosen  # no other "a" image is right for any run: the cell says so
+    assert chosen[("b", "correct")] == "z.jpg" and ("b", "mistake") not in chosen
 
 
 def test_explain_run_reads_only_the_chosen_images_at_the_runs_size(workspace):
@@ -231,6 +253,7 @@ def test_side_by_side_figure_has_a_row_per_class_and_titles_in_the_language(work
         assert len(figure.axes) == 4 * chosen["label"].nunique()  # (correct, mistake) x (Plain, ResNet)
         assert [sub.get_suptitle() for sub in figure.subfigs] == [tr(f"explain.{kind}", language) for kind in KINDS]
         assert word in figure.subfigs[0].get_suptitle()
+        assert "conv5_x" in figure.get_suptitle() and "1x1" in figure.get_suptitle()  # 32 px / stride 32
         titles = " ".join(ax.get_title() for ax in figure.axes)
         assert "Plain-18" in titles and "ResNet-18" in titles
     stages = explain_run("resnet18", chosen["filename"].iloc[:1].tolist(), workspace=workspace,
@@ -264,7 +287,7 @@ def test_report_section_adds_the_modifications_beside_the_last_compared_run(work
     assert (tmp_path / "report" / "images" / "gradcam_modifications.png").is_file()
 
 
-COURSE_IMAGES = Path(__file__).resolve().parents[2] / "shared" / "data" / "if25-4041-mini" / "IF25-4041-dataset" / "train"
+COURSE_IMAGES = Path(__file__).resolve().parents[2] / "shared/data/if25-4041-mini/IF25-4041-dataset/train"
 
 
 @pytest.mark.skipif(not COURSE_IMAGES.is_dir(), reason="the course dataset (../shared/data) is not on this machine")
@@ -282,5 +305,5 @@ def test_course_images_of_every_format_get_maps():
     images, tensor = read_images(paths, SIZE)
     assert images.shape == (3, SIZE, SIZE, 3) and torch.isfinite(tensor).all()
     torch.manual_seed(0)
-    _, maps = gradcam(build_model("resnet18", 5), tensor, stages=("layer3",))
+    _, maps, _ = gradcam(build_model("resnet18", 5), tensor, stages=("layer3",))
     assert maps["layer3"].shape == (3, SIZE, SIZE) and maps["layer3"].min() >= 0 and maps["layer3"].max() <= 1

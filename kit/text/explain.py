@@ -8,11 +8,12 @@ STRINGS = {
                  "yang sama: warna merah menandai bagian citra yang paling menaikkan skor kelas yang "
                  "diprediksi. Tiap baris satu kelas: kolom kiri citra yang diklasifikasi benar dengan "
                  "keyakinan tertinggi, kolom kanan kesalahan paling yakin untuk kelas itu (jika ada)."),
-        "figure_title": "Grad-CAM tahap {stage}: {models}",
+        "figure_title": "Grad-CAM tahap {stage} (peta {grid}): {models}",
         "stages_title": "Grad-CAM tiap tahap: {filename} (label {label})",
         "correct": "benar, paling yakin",
         "mistake": "salah, paling yakin",
         "no_mistake": "tidak ada kesalahan",
+        "no_correct": "tidak ada yang benar",
         "panel": "{model}: {prediction} {confidence:.0%}",
         "row": "label: {label}",
         "unavailable": "Grad-CAM tidak dapat dibuat: {reason}",
@@ -27,11 +28,12 @@ STRINGS = {
                  "images: red marks the parts of the image that raise the predicted class's score most. One "
                  "row per class: on the left the correctly classified image with the highest confidence, on "
                  "the right the most confident mistake for that class (if any)."),
-        "figure_title": "Grad-CAM of stage {stage}: {models}",
+        "figure_title": "Grad-CAM of stage {stage} ({grid} map): {models}",
         "stages_title": "Grad-CAM of every stage: {filename} (label {label})",
         "correct": "correct, most confident",
         "mistake": "wrong, most confident",
         "no_mistake": "no mistake",
+        "no_correct": "none correct",
         "panel": "{model}: {prediction} {confidence:.0%}",
         "row": "label: {label}",
         "unavailable": "Grad-CAM could not be made: {reason}",
