@@ -61,6 +61,19 @@ def _data_arguments(parser: argparse.ArgumentParser) -> None:
     _workspace_argument(parser)
     parser.add_argument("--val-fraction", type=float, default=0.2)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--folds", type=int, metavar="K", help="also cut the train and val images into K grouped, "
+                                                               "stratified folds (a fold column in split.csv) "
+                                                               "for `kit train --fold I`")
+
+
+def _leak_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("folder", help="a folder of images (e.g. a test set you collected) to check against the "
+                                       "workspace's train and val images")
+    _workspace_argument(parser)
+    parser.add_argument("--out", metavar="CSV", help="where to write the matches (file, kind, matched_file, "
+                                                     "matched_split, distance); default: WORKSPACE/leak-FOLDER.csv")
+    parser.add_argument("--threshold", type=int, help="near-duplicate distance in bits (default: the one the "
+                                                      "workspace's split was made with)")
 
 
 COMMANDS: tuple[Command, ...] = (
@@ -70,6 +83,8 @@ COMMANDS: tuple[Command, ...] = (
             "kit.commands.train:run"),
     Command("all", "data -> plain34 -> resnet34 -> comparison -> report", _training_arguments,
             "kit.commands.everything:run"),
+    Command("leak", "check a folder of images for copies of the workspace's train and val images",
+            _leak_arguments, "kit.commands.leak:run"),
     Command("grade", "instructors: score every group's test_predictions.csv against the hidden labels; write a "
             "leaderboard", add_grade_arguments, "kit.commands.grade:run"),
     Command("sweep", "instructors: train models x seeds as resumable jobs (locally or as a Slurm job array) and "

@@ -115,3 +115,59 @@ def test_hash_cache_avoids_decoding_again(synthetic, tmp_path, monkeypatch):
     first = image_hashes(records, cache_file=cache)
     monkeypatch.setattr(dedup, "hash_image", lambda path: pytest.fail(f"decoded {path} again"))
     pd.testing.assert_frame_equal(image_hashes(records, cache_file=cache), first)
+
+
+# --------------------------------------------------------------------------------------------------- the threshold
+
+def _known_copies(photo: Image.Image) -> dict[str, bytes]:
+    """Copies of one photo as they turn up in the course data, from a few bits apart (re-encoded, resized,
+    recompressed) to about twenty (cropped and resized, slightly rotated, a banner pasted over a fifth)."""
+    from PIL import ImageDraw
+
+    width, height = photo.size
+    cropped = photo.crop((width * 3 // 100, height * 3 // 100, width - width * 3 // 100, height - height * 3 // 100))
+    banner = photo.copy()
+    ImageDraw.Draw(banner).rectangle([0, int(height * 0.8), width, height], fill=(255, 255, 255))
+    return {"reencoded": _encode(photo, "JPEG", quality=30),
+            "resized": _encode(photo.resize((width // 2, height // 2)), "PNG"),
+            "recompressed": _encode(photo, "WEBP", quality=40),
+            "cropped": _encode(cropped.resize((width // 2, height // 2)), "JPEG", quality=75),
+            "rotated": _encode(photo.rotate(3, resample=Image.Resampling.BICUBIC), "JPEG", quality=80),
+            "banner": _encode(banner, "JPEG", quality=80)}
+
+
+def test_near_threshold_groups_every_known_copy_with_its_original(tmp_path):
+    """Pins NEAR_THRESHOLD from below: a threshold of a few bits leaves the cropped, rotated and bannered
+    copies (9 to 24 bits away here) on their own, and they could land on the other side of the split."""
+    files = {}
+    for seed in range(6):
+        photo = _photo(seed, size=(320, 240))
+        files[f"p{seed}.jpg"] = _encode(photo, "JPEG", quality=92)
+        files.update({f"p{seed}-{kind}.img": data for kind, data in _known_copies(photo).items()})
+    hashes = image_hashes(_records(tmp_path, files))
+    group = dict(zip(hashes["filename"], group_duplicates(hashes)))
+    for seed in range(6):
+        assert {group[name] for name in files if name.startswith(f"p{seed}")} == {group[f"p{seed}.jpg"]}, seed
+    assert len(set(group.values())) == 6  # and the six photos stay apart
+    originals = hashes[hashes["filename"].str.fullmatch(r"p\d\.jpg")].set_index("filename")
+    copies = hashes[~hashes["filename"].str.fullmatch(r"p\d\.jpg")]
+    distances = [hash_distances(originals.loc[[name.split("-")[0] + ".jpg"]].reset_index(), copies.iloc[[i]])[0, 0]
+                 for i, name in enumerate(copies["filename"])]
+    assert max(distances) > 2 * 4  # the fixture needs copies far beyond a few bits, or the test pins nothing
+
+
+def test_near_threshold_keeps_distinct_pictures_apart(tmp_path):
+    """Pins NEAR_THRESHOLD from above: the 100 synthetic pictures are distinct photos except the two planted
+    copies, and the closest distinct pair is 35 bits apart, so a much larger threshold merges distinct
+    pictures (and duplicate groups would chain across a dataset)."""
+    root = make_synthetic(tmp_path / "data", per_class=20, n_test=0)
+    facts = json.loads((root / "synthetic.json").read_text())
+    hashes = image_hashes(read_dataset(root).records)
+    hashes["group"] = group_duplicates(hashes)
+    found = sorted(sorted(names) for names in duplicate_groups(hashes)["filenames"])
+    assert found == sorted(sorted(pair[:2]) for pair in facts["duplicate_pairs"])
+    planted = {name for pair in facts["duplicate_pairs"] for name in pair[:2]}
+    distinct = hashes[~hashes["filename"].isin(planted)]
+    distance = hash_distances(distinct)
+    closest = distance[np.triu_indices(len(distinct), 1)].min()
+    assert dedup.NEAR_THRESHOLD < closest <= 40  # the fixture holds pairs a much larger threshold would merge

@@ -27,7 +27,8 @@ pytestmark = [pytest.mark.skipif(not MINI.is_dir(), reason=f"{MINI} not availabl
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     workspace = tmp_path_factory.mktemp("mini")
-    with warnings.catch_warnings(record=True) as caught:
+    with pytest.MonkeyPatch.context() as patch, warnings.catch_warnings(record=True) as caught:
+        patch.setenv("KIT_LANGUAGE", "en")
         warnings.simplefilter("always", DataWarning)
         prepared = prepare(MINI, workspace, val_fraction=0.2, seed=0)
     return prepared, [str(w.message) for w in caught if issubclass(w.category, DataWarning)]
@@ -49,7 +50,7 @@ def test_problems_are_counted_named_and_warned(run):
     assert report["blank_rows"] == 18 and len(report["problems"]["blank_rows"]) == 18
     assert report["missing_files"] == 1 and report["problems"]["missing_files"] == ["0352.jpg"]
     assert report["unreadable_files"] == 0 and report["unlisted_files"] == 0
-    assert any("blank rows in train.csv, skipped (18)" in m for m in messages) and any("0352.jpg" in m for m in messages)
+    assert any("blank rows in train.csv, skipped (18)" in m.lower() for m in messages) and any("0352.jpg" in m for m in messages)
 
 
 def test_split_has_no_leakage_and_is_stratified(run):

@@ -179,6 +179,26 @@ def test_fetch_gdrive_uses_the_configured_id_and_skips_when_present(synthetic, t
     assert other.name == "IF25-4041-dataset"
 
 
+def test_the_report_says_which_data_was_used(synthetic, tmp_path, monkeypatch):
+    import gdown
+    import hashlib
+
+    from kit.data.prepare import prepare
+
+    monkeypatch.setattr(gdown, "download", lambda *, output, quiet, id=None, url=None: str(_zip_of(synthetic, Path(output))))
+    course = prepare("gdrive", tmp_path / "ws1").report["source"]
+    course_zip = tmp_path / "ws1" / "data" / sources.ZIP_NAME
+    assert course == {"kind": "course zip", "url": sources.drive_url(sources.GDRIVE_ID), "zip": str(course_zip),
+                      "bytes": course_zip.stat().st_size,
+                      "sha256": hashlib.sha256(course_zip.read_bytes()).hexdigest(), "damaged_members": []}
+    local_zip = _zip_of(synthetic, tmp_path / "mine.zip")
+    local = prepare(local_zip, tmp_path / "ws2").report["source"]
+    assert (local["kind"], local["path"], local["bytes"]) == ("zip", str(local_zip), local_zip.stat().st_size)
+    assert local["sha256"] == hashlib.sha256(local_zip.read_bytes()).hexdigest()
+    assert prepare(synthetic, tmp_path / "ws3").report["source"] == {"kind": "folder", "path": str(synthetic)}
+    assert prepare("synthetic", tmp_path / "ws4").report["source"] == {"kind": "synthetic", "path": "data/synthetic"}
+
+
 def test_offline_download_error_points_at_data_readme(tmp_path, monkeypatch):
     import gdown
 

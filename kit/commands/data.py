@@ -9,6 +9,7 @@ from pathlib import Path
 
 from kit.data.prepare import prepare
 from kit.data.reading import DataWarning
+from kit.data.split import fold_counts
 from kit.env import default_workspace
 
 
@@ -17,7 +18,12 @@ def run(args: argparse.Namespace) -> int:
     source = args.path if args.path else "synthetic"
     with warnings.catch_warnings(record=True) as caught:  # shown below as one line each, after the summary
         warnings.simplefilter("always", DataWarning)
-        prepared = prepare(source, workspace, val_fraction=args.val_fraction, seed=args.seed)
+        try:
+            prepared = prepare(source, workspace, val_fraction=args.val_fraction, seed=args.seed,
+                               folds=args.folds)
+        except BaseException:  # what was found before the failure often explains it: say it first
+            _print_warnings(caught)
+            raise
     r = prepared.report
     sizes = {s: sum(c.values()) for s, c in r["per_split"].items()}
     print(f"dataset: {prepared.root} ({r['layout']} layout{', synthetic' if r['synthetic'] else ''})")
@@ -30,10 +36,18 @@ def run(args: argparse.Namespace) -> int:
           f"{r['images_in_duplicate_groups']} images (near threshold {r['near_threshold']} bits)")
     print("split: " + " / ".join(f"{s} {n}" for s, n in sizes.items()) + f" (seed {args.seed}); val images with "
           f"a duplicate in train: {r['val_with_duplicate_in_train']}")
+    if prepared.folds:
+        counts = fold_counts(prepared.split)
+        print(f"folds: {prepared.folds}, images per fold " + " / ".join(str(n) for n in counts.sum()) +
+              "; no duplicate group in two folds")
     print(f"wrote: {workspace / 'split.csv'}, {workspace / 'data_report.json'}")
+    _print_warnings(caught)
+    return 0
+
+
+def _print_warnings(caught: list) -> None:
     for warning in caught:
         print(f"warning: {warning.message}", file=sys.stderr)
-    return 0
 
 
 def _some(items: list) -> str:

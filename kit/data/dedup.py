@@ -124,6 +124,57 @@ def duplicate_pairs(hashes: pd.DataFrame, threshold: int = NEAR_THRESHOLD) -> pd
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["a", "b", "kind", "distance"])
 
 
+MATCH_COLUMNS = ["file", "kind", "matched_file", "matched_split", "distance"]
+"""Columns of ``match_table``: ``kind`` is "exact" (same bytes or same pixels) or "near"."""
+
+
+def closest_duplicates(query: pd.DataFrame, reference: pd.DataFrame,
+                       threshold: int = NEAR_THRESHOLD) -> pd.DataFrame:
+    """For every row of ``query`` with an exact or near duplicate among the rows of ``reference``, the closest.
+
+    Both tables need ``sha256``, ``pixel_hash``, ``phash`` and ``dhash`` (``image_hashes``' columns). Returns
+    ``query`` and ``reference`` (row positions), ``kind`` ("bytes", "pixels" or "near", in that order of
+    preference) and ``distance`` (pHash + dHash bits), one row per query row that has a match.
+    """
+    columns = ["query", "reference", "kind", "distance"]
+    if query.empty or reference.empty:
+        return pd.DataFrame(columns=columns)
+    sha = pd.factorize(pd.concat([query["sha256"], reference["sha256"]], ignore_index=True))[0]
+    pixels = pd.factorize(pd.concat([query["pixel_hash"], reference["pixel_hash"]], ignore_index=True))[0]
+    n = len(query)
+    frames = []
+    for start in range(0, n, 1024):  # in blocks, so a large folder never builds one huge matrix
+        stop = min(start + 1024, n)
+        distance = hash_distances(query.iloc[start:stop], reference)
+        same_bytes = sha[start:stop, None] == sha[None, n:]
+        same_pixels = pixels[start:stop, None] == pixels[None, n:]
+        matched = same_bytes | same_pixels | (distance <= threshold)
+        # preference: same bytes, then same pixels, then the smallest distance
+        rank = np.where(same_bytes, 0, np.where(same_pixels, 1, 2)) * 1000 + distance
+        best = np.where(matched, rank, np.iinfo(np.int64).max).argmin(axis=1)
+        rows = np.nonzero(matched.any(axis=1))[0]
+        cols = best[rows]
+        kind = np.select([same_bytes[rows, cols], same_pixels[rows, cols]], ["bytes", "pixels"], default="near")
+        frames.append(pd.DataFrame({"query": rows + start, "reference": cols, "kind": kind,
+                                    "distance": distance[rows, cols]}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def match_table(query: pd.DataFrame, reference: pd.DataFrame, threshold: int = NEAR_THRESHOLD) -> pd.DataFrame:
+    """Images of ``query`` that are copies of images of ``reference``, in ``MATCH_COLUMNS``.
+
+    ``query`` needs ``filename`` and the hash columns; ``reference`` also ``split`` (which side its image is
+    on). ``kind`` is "exact" (same bytes or same decoded pixels) or "near" (within ``threshold`` bits).
+    """
+    found = closest_duplicates(query, reference, threshold)
+    return pd.DataFrame({
+        "file": query["filename"].to_numpy(object)[found["query"].to_numpy(int)],
+        "kind": np.where(found["kind"] == "near", "near", "exact"),
+        "matched_file": reference["filename"].to_numpy(object)[found["reference"].to_numpy(int)],
+        "matched_split": reference["split"].to_numpy(object)[found["reference"].to_numpy(int)],
+        "distance": found["distance"].to_numpy(int)}, columns=MATCH_COLUMNS)
+
+
 class UnionFind:
     """Disjoint sets over ``0..n-1`` with path halving and union by size (Tarjan 1975)."""
 

@@ -2,11 +2,17 @@
 
 ``prepare(source, workspace)`` writes ``split.csv`` and ``data_report.json`` into the workspace and returns a
 ``Prepared`` object. Every notebook and run after it reads those files (``load_prepared``), so all of them use
-the same split. Run again on unchanged data with the same settings, it reuses the existing ``split.csv``.
+the same split. Run again on unchanged data with the same settings, it reuses the existing ``split.csv``; a
+split.csv is only ever replaced (and the old one kept) when its content changes.
+
+The report also says where the data came from (``source``), and checks the unlabelled test images, when there
+are any, against train and val: a test image with a copy in training would grade the model on what it learned.
+With ``folds=k`` split.csv gains a ``fold`` column for k-fold cross-validation (``Prepared.for_fold``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import time
@@ -17,13 +23,14 @@ from pathlib import Path
 import pandas as pd
 
 from kit import CLASSES
-from kit.data.dedup import NEAR_THRESHOLD, group_duplicates, image_hashes
+from kit.data.dedup import NEAR_THRESHOLD, group_duplicates, image_hashes, match_table
 from kit.data.reading import DataWarning, list_test_files, read_dataset
 from kit.data.report import data_report
-from kit.data.sources import GDRIVE_ID, fetch
-from kit.data.split import grouped_split, read_split, write_split
+from kit.data.sources import GDRIVE_ID, fetch, source_facts
+from kit.data.split import assign_folds, fold_split, grouped_split, read_split, split_csv_text, write_split
 from kit.data.synthetic import default_dataset
 from kit.files import atomic_write_text
+from kit.text import tr
 
 SPLIT_FILE = "split.csv"
 REPORT_FILE = "data_report.json"
@@ -60,6 +67,16 @@ class Prepared:
     def fingerprint(self) -> str:
         """sha256 over every image's path, label and bytes: changes whenever the dataset does."""
         return self.report["fingerprint"]
+
+    @property
+    def folds(self) -> int:
+        """How many cross-validation folds split.csv holds (0 without a ``fold`` column)."""
+        return int(self.split["fold"].max()) + 1 if "fold" in self.split.columns else 0
+
+    def for_fold(self, fold: int) -> "Prepared":
+        """This dataset with the train/val split of cross-validation fold ``fold`` (its images are val, the
+        other folds' are train): what ``kit train --fold i`` trains on. Needs ``prepare(..., folds=k)``."""
+        return dataclasses.replace(self, split=fold_split(self.split, fold))
 
     def frame(self, split: str) -> pd.DataFrame:
         """Rows of ``split`` ("train", "val" or "test") with ``filename``, ``label``, ``relpath``, ``path``.
@@ -100,7 +117,7 @@ def _portable(path: Path, workspace: Path) -> str:
 
 def prepare(source: str | Path | None = None, workspace: str | Path | None = None, *, val_fraction: float = 0.2,
             test_fraction: float = 0.0, seed: int = 0, near_threshold: int = NEAR_THRESHOLD,
-            classes: tuple[str, ...] = CLASSES, gdrive_id: str = GDRIVE_ID,
+            folds: int | None = None, classes: tuple[str, ...] = CLASSES, gdrive_id: str = GDRIVE_ID,
             data_dir: str | Path | None = None) -> Prepared:
     """Fetch, read, deduplicate and split a dataset; write split.csv and data_report.json in ``workspace``.
 
@@ -109,12 +126,15 @@ def prepare(source: str | Path | None = None, workspace: str | Path | None = Non
             "synthetic" (the embedded stand-in). ``None`` means ``default_source()``.
         workspace: where split.csv, data_report.json and the caches go (``kit.env.default_workspace()``).
         val_fraction, test_fraction: shares of each class held out for val and for a labelled test split.
-        seed: seeds the split.
+        seed: seeds the split (and the folds).
         near_threshold: pHash + dHash distance at which two images are near duplicates (``kit.data.dedup``).
+        folds: with a number k, split.csv gains a ``fold`` column: k grouped, stratified folds over the train
+            and val images (``kit.data.split.assign_folds``).
         data_dir: where downloads and extractions go (``workspace/data``).
 
-    An existing split.csv is reused when the images, labels and split settings are unchanged; otherwise the
-    new split replaces it and the old one is kept as ``split.replaced-<time>.csv`` (with a warning).
+    An existing split.csv is reused when the images, labels and split settings are unchanged. Otherwise a new
+    split is made; only when its content differs is split.csv replaced, the old one kept as
+    ``split.replaced-<time>.csv``, with a warning (runs on the old split are not comparable).
     """
     from kit.env import default_workspace
 
@@ -124,8 +144,10 @@ def prepare(source: str | Path | None = None, workspace: str | Path | None = Non
     source = default_source() if source is None else source
     if str(source) == "synthetic":
         root = default_dataset(workspace)
+        source_entry = {"kind": "synthetic", "path": _portable(root, workspace)}
     else:
         root = fetch(source, data_dir, gdrive_id=gdrive_id, classes=classes)
+        source_entry = source_facts(source, data_dir, gdrive_id=gdrive_id)
     cache = workspace / "cache"
     root_key = hashlib.sha256(str(root).encode()).hexdigest()[:12]
     dataset = read_dataset(root, classes=classes, cache_file=cache / f"image_info-{root_key}.csv")
@@ -136,32 +158,53 @@ def prepare(source: str | Path | None = None, workspace: str | Path | None = Non
     records["group"] = hashes["group"].to_numpy()
     fingerprint = _fingerprint(records, dataset.test)
     params = {"val_fraction": val_fraction, "test_fraction": test_fraction, "seed": seed,
-              "near_threshold": near_threshold}
+              "near_threshold": near_threshold, "folds": folds}
 
     split_path, report_path = workspace / SPLIT_FILE, workspace / REPORT_FILE
     split = _reusable_split(split_path, report_path, records, fingerprint, params, classes)
     if split is None:
         split = grouped_split(records, val_fraction=val_fraction, test_fraction=test_fraction, seed=seed)
-        if split_path.exists():
-            kept = split_path.with_name(f"split.replaced-{time.strftime('%Y%m%d-%H%M%S')}.csv")
-            split_path.replace(kept)
-            warnings.warn(f"The data or the split settings changed: wrote a new {split_path}; the old split is "
-                          f"kept as {kept.name}. Runs trained on the old split are not comparable with new ones.",
-                          DataWarning, stacklevel=2)
-        write_split(split, split_path)
+        if folds:
+            split = assign_folds(split, folds, seed=seed)
+        _write_if_changed(split, split_path)
     else:
         split = split.assign(group=split["filename"].map(records.set_index("filename")["group"]))
 
     report = data_report(dataset, hashes, split, near_threshold=near_threshold)
-    report.update(source=str(source), root=_portable(root, workspace), fingerprint=fingerprint,
-                  split_params=params)
+    test_copies = _test_copies(dataset.test, hashes, split, near_threshold, cache / "image_hashes.csv")
+    report.update(source=source_entry, root=_portable(root, workspace), fingerprint=fingerprint,
+                  split_params=params, test_with_duplicate_in_train_val=len(test_copies),
+                  test_duplicates=test_copies.to_dict("records"))
     atomic_write_text(report_path, json.dumps(report, indent=2))
     leaks = report["val_with_duplicate_in_train"]
     if leaks:
-        warnings.warn(f"{leaks} val image(s) have a duplicate in train: {split_path} was made with other "
-                      f"settings or by hand", DataWarning, stacklevel=2)
+        warnings.warn(tr("data.val_leaks", n=leaks), DataWarning, stacklevel=2)
+    if len(test_copies):
+        shown = ", ".join(f"{f} ~ {m}" for f, m in zip(test_copies["file"][:10], test_copies["matched_file"]))
+        warnings.warn(tr("data.test_leaks", n=len(test_copies), names=shown), DataWarning, stacklevel=2)
     return Prepared(root=root, workspace=workspace, records=records, split=split, test=dataset.test.copy(),
                     report=report, hashes=hashes)
+
+
+def _write_if_changed(split: pd.DataFrame, split_path: Path) -> None:
+    """Write split.csv unless it already holds exactly this split; keep a replaced one and say so."""
+    if split_path.exists():
+        if split_path.read_text() == split_csv_text(split):
+            return  # e.g. only the test images changed: the same split, nothing to warn about
+        kept = split_path.with_name(f"split.replaced-{time.strftime('%Y%m%d-%H%M%S')}.csv")
+        split_path.replace(kept)
+        warnings.warn(tr("data.split_replaced", kept=kept.name), DataWarning, stacklevel=3)
+    write_split(split, split_path)
+
+
+def _test_copies(test: pd.DataFrame, hashes: pd.DataFrame, split: pd.DataFrame, threshold: int,
+                 cache_file: Path) -> pd.DataFrame:
+    """Unlabelled test images with an exact or near copy among the train and val images (``MATCH_COLUMNS``)."""
+    test_hashes = image_hashes(test, cache_file=cache_file)
+    sides = split.set_index("filename")["split"]
+    reference = hashes.assign(split=hashes["filename"].map(sides).to_numpy())
+    reference = reference[reference["split"].isin(["train", "val"])].reset_index(drop=True)
+    return match_table(test_hashes, reference, threshold)
 
 
 def _reusable_split(split_path: Path, report_path: Path, records: pd.DataFrame, fingerprint: str, params: dict,
@@ -172,7 +215,7 @@ def _reusable_split(split_path: Path, report_path: Path, records: pd.DataFrame, 
     try:
         split = read_split(split_path, classes)
     except ValueError as error:
-        warnings.warn(f"{split_path} is not a valid split ({error}); making a new one", DataWarning, stacklevel=3)
+        warnings.warn(tr("data.split_invalid", error=error), DataWarning, stacklevel=3)
         return None
     same_images = set(zip(split["filename"], split["label"])) == set(zip(records["filename"], records["label"]))
     if not same_images:
@@ -195,8 +238,7 @@ def load_prepared(workspace: str | Path | None = None) -> Prepared:
     workspace = Path(workspace) if workspace is not None else default_workspace()
     split_path, report_path = workspace / SPLIT_FILE, workspace / REPORT_FILE
     if not split_path.is_file() or not report_path.is_file():
-        raise FileNotFoundError(f"No split.csv / data_report.json in {workspace}: run notebook 01 or "
-                                f"`kit data PATH --workspace {workspace}` first.")
+        raise FileNotFoundError(tr("data.no_workspace_split", workspace=workspace))
     report = json.loads(report_path.read_text())
     root = Path(report["root"])
     root = root if root.is_absolute() else workspace / root

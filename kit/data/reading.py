@@ -186,8 +186,9 @@ def is_hidden(name: str) -> bool:
     return name.startswith(".") or name.startswith("__") or name == ".ipynb_checkpoints"
 
 
-def _visible_files(folder: Path) -> list[Path]:
-    """Files below ``folder`` (recursively), skipping hidden files and folders, sorted."""
+def visible_files(folder: Path) -> list[Path]:
+    """Files below ``folder`` (recursively), skipping hidden files and folders, sorted. Links and FIFOs are
+    listed too (``inspect_image`` names them unreadable): nothing in a folder vanishes unnamed."""
     found = []
     for current, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not is_hidden(d))
@@ -312,7 +313,7 @@ def _imagefolder_rows(root: Path, image_dir: str, classes: tuple[str, ...], prob
                   if p.is_dir() and not is_hidden(p.name) and p.name not in ("train", "test")]
     problems["unlisted_files"] = sorted(loose)
     rows = [{"filename": f.relative_to(folder).as_posix(), "label": c}
-            for c in classes if (folder / c).is_dir() for f in _visible_files(folder / c)]
+            for c in classes if (folder / c).is_dir() for f in visible_files(folder / c)]
     return pd.DataFrame(rows, columns=["filename", "label"])
 
 
@@ -328,7 +329,7 @@ def _test_rows(root: Path, layout: str) -> tuple[pd.DataFrame, bool]:
         listed = _read_csv(root / "test.csv")
         names = listed.loc[listed["filename"] != "", "filename"].drop_duplicates().tolist()
     elif layout == "imagefolder" and test_dir.is_dir():
-        names = [p.relative_to(test_dir).as_posix() for p in _visible_files(test_dir)]
+        names = [p.relative_to(test_dir).as_posix() for p in visible_files(test_dir)]
     else:
         names = []
     table = pd.DataFrame({"filename": names, "label": ""}, dtype=object)
@@ -365,7 +366,7 @@ def read_dataset(root: str | Path, *, classes: tuple[str, ...] = CLASSES,
         folder = root / image_dir
         if not folder.is_dir():
             raise ValueError(tr("data.no_train_folder", folder=root.name))
-        present = {p.relative_to(folder).as_posix() for p in _visible_files(folder)}
+        present = {p.relative_to(folder).as_posix() for p in visible_files(folder)}
         listed = set(rows["filename"])
         problems["unlisted_files"] = sorted(present - listed)
     else:
@@ -381,7 +382,7 @@ def read_dataset(root: str | Path, *, classes: tuple[str, ...] = CLASSES,
     if test_dir_exists:  # without a test/ folder the test images are simply not published: not a problem
         problems["missing_test_files"] = test_rows.loc[~test_present, "filename"].tolist()
         if layout == "course":  # imagefolder lists every file of test/ anyway
-            in_folder = {p.relative_to(root / "test").as_posix() for p in _visible_files(root / "test")}
+            in_folder = {p.relative_to(root / "test").as_posix() for p in visible_files(root / "test")}
             problems["unlisted_test_files"] = sorted(in_folder - set(test_rows["filename"]))
     test_rows = test_rows[test_present].copy()
 

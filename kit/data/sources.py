@@ -1,10 +1,12 @@
 """Get the dataset onto this machine: a Google Drive download, a local zip, or an extracted folder.
 
 ``fetch(source, data_dir)`` returns the dataset's root folder (the one holding ``train.csv`` or the class
-folders). Nothing is fetched twice: a downloaded zip is kept and an extracted one is remembered by a marker.
-Zips are extracted safely: an entry that would land outside the target folder (``../x``, ``/etc/x``) stops the
-extraction before anything is written. When the download fails (offline, Drive quota), the error says where to
-put the data by hand; data_README.md describes every route.
+folders); ``source_facts`` says afterwards what data that was (kind, path or URL, a zip's size and sha256), for
+data_report.json. Nothing is fetched twice: a downloaded zip is kept and an extracted one is remembered by a
+marker. Zips are extracted safely: an entry that would land outside the target folder (``../x``, ``/etc/x``)
+stops the extraction before anything is written, and a damaged member (bad CRC) is skipped and named. When the
+download fails (offline, Drive quota), the error says where to put the data by hand; data_README.md describes
+every route.
 """
 
 from __future__ import annotations
@@ -13,11 +15,15 @@ import hashlib
 import json
 import shutil
 import tempfile
+import warnings
 import zipfile
+import zlib
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from kit import CLASSES
-from kit.data.reading import detect_layout, is_hidden
+from kit.data.reading import DataWarning, detect_layout, is_hidden
+from kit.text import tr
 
 GDRIVE_ID = "14Zt1EXmBWimBKBMOjQuwrlBY475d0Yze"
 """Google Drive file id of the course's ``IF25-4041-dataset.zip``."""
@@ -31,14 +37,13 @@ class DataUnavailableError(RuntimeError):
 
 
 def _by_hand(reason: str, gdrive_id: str, data_dir: Path) -> DataUnavailableError:
-    return DataUnavailableError(
-        f"Could not get the course dataset: {reason}\n"
-        f"Put it in place by hand, then run again:\n"
-        f"  1. download {ZIP_NAME} from https://drive.google.com/file/d/{gdrive_id}/view\n"
-        f"  2. either copy it to {data_dir / ZIP_NAME}, or pass its path (or the folder you extracted it to)\n"
-        f"     as the source: prepare('path/to/{ZIP_NAME}') or `kit data path/to/{ZIP_NAME}`.\n"
-        f"  In Colab, put the zip on your Google Drive and pass its /content/drive/MyDrive/... path.\n"
-        f"See data_README.md for every route.")
+    return DataUnavailableError(tr("data.by_hand", reason=reason, zip=ZIP_NAME, url=drive_url(gdrive_id),
+                                   destination=data_dir / ZIP_NAME))
+
+
+def drive_url(gdrive_id: str) -> str:
+    """The page of a Google Drive file."""
+    return f"https://drive.google.com/file/d/{gdrive_id}/view"
 
 
 # --------------------------------------------------------------------------------------------------- zips
@@ -58,38 +63,58 @@ def _unsafe_entries(archive: zipfile.ZipFile, target: Path) -> list[str]:
     return bad
 
 
+ZIP_READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError)
+"""What reading one damaged zip member raises: a bad CRC, a broken deflate stream, a cut-off member, an
+unknown compression method."""
+
+
 def safe_extract(zip_path: str | Path, target: str | Path) -> Path:
     """Extract ``zip_path`` into the new folder ``target`` and return it.
 
     Every entry is checked before anything is written; one that would land outside ``target`` raises
-    ``ValueError`` naming it. The files appear under ``target`` only once all are extracted (a staging folder
-    is renamed), so an interrupted extraction never looks complete. A marker in ``target`` records the zip's
-    size and sha256; ``fetch`` uses it to skip a second extraction.
+    ``ValueError`` naming it. A member that cannot be read (bad CRC, broken data) is skipped, named in a
+    ``DataWarning`` and recorded in the marker, so the rest of the data stays usable and nothing vanishes
+    unnamed. The files appear under ``target`` only once all are extracted (a staging folder is renamed), so an
+    interrupted extraction never looks complete. The marker in ``target`` records the zip's size and sha256;
+    ``fetch`` uses it to skip a second extraction.
     """
     zip_path, target = Path(zip_path), Path(target)
     if target.exists():
-        raise FileExistsError(f"{target} already exists; extract into a new folder")
+        raise FileExistsError(tr("data.extract_target_exists", target=target))
     try:
         archive = zipfile.ZipFile(zip_path)
     except zipfile.BadZipFile:
-        raise ValueError(f"{zip_path} is not a zip file (an interrupted download, or a web page saved "
-                         f"instead of the file?)") from None
+        raise ValueError(tr("data.not_a_zip", zip=zip_path.name)) from None
     with archive:
         bad = _unsafe_entries(archive, target)
         if bad:
-            raise ValueError(f"{zip_path}: refusing to extract entries that point outside {target}: {bad[:5]}")
+            raise ValueError(tr("data.unsafe_entries", zip=zip_path.name, entries=bad[:5]))
         target.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".extracting-", dir=target.parent))
         try:
-            archive.extractall(staging)
+            damaged = []
+            for member in archive.infolist():
+                try:
+                    archive.extract(member, staging)
+                except ZIP_READ_ERRORS:
+                    damaged.append(member.filename)
+                    (staging / member.filename).unlink(missing_ok=True)  # the part written before the error
             stat = zip_path.stat()
             marker = {"zip": zip_path.name, "bytes": stat.st_size, "mtime_ns": stat.st_mtime_ns,
-                      "sha256": file_sha256(zip_path)}
+                      "sha256": file_sha256(zip_path), "damaged_members": damaged}
             (staging / EXTRACTED_MARKER).write_text(json.dumps(marker, indent=2))
             staging.rename(target)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+    _warn_damaged(zip_path.name, damaged)
     return target
+
+
+def _warn_damaged(zip_name: str, damaged: list[str]) -> None:
+    if damaged:
+        shown = ", ".join(damaged[:10]) + (tr("data.and_more", n=len(damaged)) if len(damaged) > 10 else "")
+        warnings.warn(tr("data.damaged_members", zip=zip_name, n=len(damaged), members=shown), DataWarning,
+                      stacklevel=3)
 
 
 def file_sha256(path: str | Path) -> str:
@@ -101,22 +126,25 @@ def file_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
+def _extraction_target(zip_path: Path, data_dir: Path) -> Path:
+    return data_dir / zip_path.name.removesuffix(".zip")
+
+
 def _extracted(zip_path: Path, data_dir: Path) -> Path:
     """The folder ``zip_path`` is (or gets) extracted to under ``data_dir``; extracts unless already done."""
-    target = data_dir / zip_path.name.removesuffix(".zip")
+    target = _extraction_target(zip_path, data_dir)
     marker = target / EXTRACTED_MARKER
     if marker.is_file():
         recorded = json.loads(marker.read_text())
         stat = zip_path.stat()
-        if (recorded.get("bytes"), recorded.get("mtime_ns")) == (stat.st_size, stat.st_mtime_ns):
-            return target  # the very file extracted before: no need to hash it again
-        if recorded.get("bytes") == stat.st_size and recorded.get("sha256") == file_sha256(zip_path):
-            return target  # the same content, copied or touched since
-        raise FileExistsError(f"{target} was extracted from a different {zip_path.name}; move it away to "
-                              f"extract this one")
+        same_file = (recorded.get("bytes"), recorded.get("mtime_ns")) == (stat.st_size, stat.st_mtime_ns)
+        # the very file extracted before needs no hashing; the same content copied or touched since does
+        if same_file or (recorded.get("bytes") == stat.st_size and recorded.get("sha256") == file_sha256(zip_path)):
+            _warn_damaged(zip_path.name, recorded.get("damaged_members", []))  # every time: never forgotten
+            return target
+        raise FileExistsError(tr("data.extracted_from_other_zip", target=target, zip=zip_path.name))
     if target.exists():
-        raise FileExistsError(f"{target} exists but was not extracted by the kit; pass that folder as the "
-                              f"source, or move it away")
+        raise FileExistsError(tr("data.not_extracted_by_kit", target=target))
     return safe_extract(zip_path, target)
 
 
@@ -141,17 +169,17 @@ def download(data_dir: str | Path, *, gdrive_id: str = GDRIVE_ID, url: str | Non
             result = gdown.download(output=str(part), quiet=quiet, **kwargs)
         except Exception as error:  # gdown raises requests' and its own errors; all mean "no file"
             part.unlink(missing_ok=True)
-            raise _by_hand(f"the download failed ({type(error).__name__}: {error})", gdrive_id, data_dir) from None
+            raise _by_hand(tr("data.download_failed", error=f"{type(error).__name__}: {error}"), gdrive_id,
+                           data_dir) from None
         if result is None or not part.is_file():
             part.unlink(missing_ok=True)
-            raise _by_hand("the download returned no file", gdrive_id, data_dir)
+            raise _by_hand(tr("data.download_no_file"), gdrive_id, data_dir)
         if not zipfile.is_zipfile(part):
             part.unlink(missing_ok=True)
-            raise _by_hand("the downloaded file is not a zip (Google Drive may have sent a quota or sign-in page)",
-                           gdrive_id, data_dir)
+            raise _by_hand(tr("data.download_not_zip"), gdrive_id, data_dir)
         part.replace(destination)
     if sha256 is not None and file_sha256(destination) != sha256.lower():
-        raise ValueError(f"{destination} does not have the expected sha256 {sha256}; delete it and download again")
+        raise ValueError(tr("data.sha256_mismatch", file=destination, sha256=sha256))
     return destination
 
 
@@ -161,7 +189,7 @@ def find_dataset_root(folder: str | Path, classes: tuple[str, ...] = CLASSES, ma
     """The folder at or below ``folder`` (breadth first, ``max_depth`` levels) that holds a dataset layout."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise FileNotFoundError(f"{folder} does not exist or is not a folder")
+        raise FileNotFoundError(tr("data.not_a_folder", folder=folder))
     level = [folder]
     for _ in range(max_depth + 1):
         for candidate in level:
@@ -171,8 +199,48 @@ def find_dataset_root(folder: str | Path, classes: tuple[str, ...] = CLASSES, ma
             except ValueError:
                 pass
         level = [c for parent in level for c in sorted(parent.iterdir()) if c.is_dir() and not is_hidden(c.name)]
-    raise ValueError(f"No dataset found in {folder}: expected train.csv beside a train/ folder (course layout) or "
-                     f"one folder per class ({', '.join(classes)}). See data_README.md.")
+    raise ValueError(tr("data.no_dataset_found", folder=folder, classes=", ".join(classes)))
+
+
+SOURCE_KINDS = ("course zip", "zip", "folder", "url", "synthetic")
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a dataset comes from: ``kind`` (one of ``SOURCE_KINDS``), ``location`` (a path, or the URL a zip is
+    downloaded from) and, for a zip, ``zip_path`` (where the zip is, or is downloaded to, on this machine)."""
+
+    kind: str
+    location: str
+    zip_path: Path | None = None
+    gdrive_id: str | None = None
+
+
+def resolve_source(source: str | Path | None, data_dir: str | Path, *, gdrive_id: str = GDRIVE_ID) -> Source:
+    """What ``source`` (as ``fetch`` takes it) names, without fetching anything.
+
+    "course zip" is the zip downloaded from the course's Google Drive file: the kit cannot tell a local zip's
+    origin, so a local zip is a "zip" whatever its name (its sha256 in the report tells which one it was).
+    """
+    data_dir = Path(data_dir)
+    text = "" if source is None else str(source)
+    if text == "synthetic":
+        return Source("synthetic", text)
+    if text in ("", "gdrive") or text.startswith("gdrive:"):
+        drive_id = text.split(":", 1)[1] if ":" in text else gdrive_id
+        course = drive_id == GDRIVE_ID
+        name = ZIP_NAME if course else f"gdrive-{drive_id}.zip"
+        return Source("course zip" if course else "url", drive_url(drive_id), data_dir / name, gdrive_id=drive_id)
+    if text.startswith(("http://", "https://")):
+        name = PurePosixPath(text.split("?", 1)[0]).name or ZIP_NAME
+        name = name if name.endswith(".zip") else name + ".zip"
+        return Source("url", text, data_dir / name)
+    path = Path(source).expanduser()
+    if not path.exists():
+        raise FileNotFoundError(tr("data.source_missing", path=path))
+    if path.is_dir():
+        return Source("folder", str(path.resolve()))
+    return Source("zip", str(path.resolve()), path)
 
 
 def fetch(source: str | Path | None, data_dir: str | Path, *, gdrive_id: str = GDRIVE_ID,
@@ -187,21 +255,32 @@ def fetch(source: str | Path | None, data_dir: str | Path, *, gdrive_id: str = G
     Downloads and extractions are skipped when already done.
     """
     data_dir = Path(data_dir)
-    text = "" if source is None else str(source)
-    if text in ("", "gdrive") or text.startswith("gdrive:"):
-        drive_id = text.split(":", 1)[1] if ":" in text else gdrive_id
-        zip_path = data_dir / ZIP_NAME if drive_id == GDRIVE_ID else data_dir / f"gdrive-{drive_id}.zip"
-        zip_path = download(data_dir, gdrive_id=drive_id, name=zip_path.name, sha256=sha256, quiet=quiet)
-    elif text.startswith(("http://", "https://")):
-        name = PurePosixPath(text.split("?", 1)[0]).name or ZIP_NAME
-        name = name if name.endswith(".zip") else name + ".zip"
-        zip_path = download(data_dir, url=text, name=name, sha256=sha256, quiet=quiet)
-    else:
-        path = Path(source).expanduser()
-        if not path.exists():
-            raise FileNotFoundError(f"{path} does not exist. Give a dataset folder, a zip, or 'gdrive' to download "
-                                    f"the course data (see data_README.md).")
-        if path.is_dir():
-            return find_dataset_root(path, classes).resolve()
-        zip_path = path
+    where = resolve_source(source, data_dir, gdrive_id=gdrive_id)
+    if where.kind == "synthetic":
+        raise ValueError(tr("data.synthetic_not_fetched"))
+    if where.kind == "folder":
+        return find_dataset_root(where.location, classes).resolve()
+    zip_path = where.zip_path
+    if where.kind != "zip":
+        download_from = {"gdrive_id": where.gdrive_id} if where.gdrive_id else {"url": where.location}
+        zip_path = download(data_dir, name=zip_path.name, sha256=sha256, quiet=quiet, **download_from)
     return find_dataset_root(_extracted(zip_path, data_dir), classes).resolve()
+
+
+def source_facts(source: str | Path | None, data_dir: str | Path, *, gdrive_id: str = GDRIVE_ID) -> dict:
+    """What data was used, for data_report.json: ``kind``, ``path`` or ``url``, and for a zip ``bytes``,
+    ``sha256`` (read from the extraction marker, not hashed again) and ``damaged_members``. Call after ``fetch``."""
+    where = resolve_source(source, data_dir, gdrive_id=gdrive_id)
+    facts: dict = {"kind": where.kind}
+    if where.kind in ("folder", "zip", "synthetic"):
+        facts["path"] = where.location
+    else:
+        facts["url"] = where.location
+    if where.zip_path is not None:
+        marker = _extraction_target(where.zip_path, Path(data_dir)) / EXTRACTED_MARKER
+        recorded = json.loads(marker.read_text()) if marker.is_file() else {}
+        facts["zip"] = str(where.zip_path.resolve())
+        facts["bytes"] = recorded.get("bytes", where.zip_path.stat().st_size)
+        facts["sha256"] = recorded.get("sha256") or file_sha256(where.zip_path)
+        facts["damaged_members"] = recorded.get("damaged_members", [])
+    return facts

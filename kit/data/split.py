@@ -4,6 +4,11 @@ The kit's split is stratified by class, seeded, and *grouped*: all copies of a p
 ``kit.data.dedup``) go to the same side, so no validation image has a copy in training. ``count_leakage`` checks
 that from the image hashes, and can be pointed at any other split, such as ``starter_code_split`` (the course
 starter code's two independent shuffles) or ``random_split`` (a correct random split that ignores duplicates).
+
+For k-fold cross-validation ``assign_folds`` adds a ``fold`` column (scikit-learn's ``StratifiedGroupKFold``:
+every duplicate group in one fold, classes balanced across folds) and ``fold_split`` turns fold *i* into the
+validation side with the other folds as training (Kohavi 1995, "A Study of Cross-Validation and Bootstrap for
+Accuracy Estimation and Model Selection", recommends stratified folds).
 """
 
 from __future__ import annotations
@@ -14,11 +19,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kit.data.dedup import NEAR_THRESHOLD, hash_distances
+from sklearn.model_selection import StratifiedGroupKFold
+
+from kit.data.dedup import NEAR_THRESHOLD, closest_duplicates
 from kit.data.reading import DataWarning
 from kit.files import atomic_write_text
+from kit.text import tr
 
 SPLIT_COLUMNS = ["filename", "label", "split", "group"]
+FOLD_COLUMN = "fold"
+"""Optional last column of split.csv: the cross-validation fold (0..k-1) of a train/val image, -1 for test."""
 SPLITS = ("train", "val", "test")
 
 
@@ -31,13 +41,13 @@ def grouped_split(table: pd.DataFrame, *, val_fraction: float = 0.2, test_fracti
     class it contains. Returns ``filename,label,split,group`` in the row order of ``table``.
     """
     if not 0 < val_fraction < 1 or not 0 <= test_fraction < 1 or val_fraction + test_fraction >= 1:
-        raise ValueError(f"need 0 < val_fraction, 0 <= test_fraction and their sum < 1; got "
-                         f"val_fraction={val_fraction}, test_fraction={test_fraction}")
+        raise ValueError(tr("data.bad_fractions", val_fraction=val_fraction, test_fraction=test_fraction))
     missing = {"filename", "label", "group"} - set(table.columns)
     if missing:
-        raise ValueError(f"grouped_split needs columns filename, label, group; missing {sorted(missing)}")
+        raise ValueError(tr("data.split_needs_columns", missing=sorted(missing)))
     if table["filename"].duplicated().any():
-        raise ValueError(f"filenames repeat: {table.loc[table['filename'].duplicated(), 'filename'].tolist()[:10]}")
+        raise ValueError(tr("data.filenames_repeat", names=table.loc[table["filename"].duplicated(),
+                                                                     "filename"].tolist()[:10]))
     class_sizes = table["label"].value_counts()
     per_group = table.groupby(["group", "label"]).size().unstack(fill_value=0)  # group x class image counts
     counts, groups = per_group.to_numpy(), per_group.index.to_numpy()
@@ -53,8 +63,7 @@ def grouped_split(table: pd.DataFrame, *, val_fraction: float = 0.2, test_fracti
                 room -= counts[i]
         if room.any():
             short = {c: int(r) for c, r in zip(per_group.columns, room) if r}
-            warnings.warn(f"{split}: {short} image(s) per class short of the stratified share, since duplicate "
-                          f"groups are never split", DataWarning, stacklevel=2)
+            warnings.warn(tr("data.short_of_share", split=split, short=short), DataWarning, stacklevel=2)
     out = table[["filename", "label", "group"]].copy()
     out["split"] = out["group"].map(dict(zip(groups, assigned)))
     return _normalised(out)
@@ -92,47 +101,107 @@ def starter_code_split(table: pd.DataFrame, seed: int = 0, *, val_fraction: floa
     return _normalised(out)
 
 
+# --------------------------------------------------------------------------------------------------- folds
+
+def assign_folds(split: pd.DataFrame, folds: int, *, seed: int = 0) -> pd.DataFrame:
+    """``split`` with a ``fold`` column: ``folds`` stratified, grouped folds over its train and val images.
+
+    scikit-learn's ``StratifiedGroupKFold`` (shuffled with ``seed``) keeps each duplicate group in one fold and
+    each class's share about equal in every fold. A labelled test split stays out of the folds (fold -1).
+    """
+    pool = split[split["split"] != "test"]
+    classes = pool["label"].value_counts()
+    if not 2 <= folds <= len(pool["group"].unique()):
+        raise ValueError(tr("data.bad_folds", folds=folds, groups=pool["group"].nunique()))
+    if classes.min() < folds:
+        raise ValueError(tr("data.class_too_small_for_folds", folds=folds, label=classes.idxmin(),
+                            n=int(classes.min())))
+    splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
+    fold = pd.Series(-1, index=split.index, dtype="int64")
+    for number, (_, held_out) in enumerate(splitter.split(pool, pool["label"], groups=pool["group"])):
+        fold[pool.index[held_out]] = number
+    return _normalised(split.assign(**{FOLD_COLUMN: fold}))
+
+
+def fold_split(split: pd.DataFrame, fold: int) -> pd.DataFrame:
+    """The train/val split of cross-validation fold ``fold``: its images are val, those of the other folds
+    train; a labelled test split stays as it is. ``split`` needs the ``fold`` column of ``assign_folds``."""
+    if FOLD_COLUMN not in split.columns:
+        raise ValueError(tr("data.no_folds"))
+    folds = int(split[FOLD_COLUMN].max()) + 1
+    if not 0 <= fold < folds:
+        raise ValueError(tr("data.fold_out_of_range", fold=fold, folds=folds))
+    out = split.copy()
+    in_folds = out[FOLD_COLUMN] >= 0
+    out.loc[in_folds, "split"] = np.where(out.loc[in_folds, FOLD_COLUMN] == fold, "val", "train")
+    return _normalised(out)
+
+
+def fold_counts(split: pd.DataFrame) -> pd.DataFrame:
+    """Images per class (rows) and fold (columns): how balanced the folds are."""
+    in_folds = split[split[FOLD_COLUMN] >= 0]
+    counts = pd.crosstab(in_folds["label"], in_folds[FOLD_COLUMN])
+    counts.index.name, counts.columns.name = "label", FOLD_COLUMN
+    return counts
+
+
 # --------------------------------------------------------------------------------------------------- split.csv
 
+def split_csv_text(split: pd.DataFrame) -> str:
+    """The exact text ``write_split`` writes for ``split`` (so a caller can tell whether anything changed)."""
+    return _normalised(split).to_csv(index=False)
+
+
 def write_split(split: pd.DataFrame, path: str | Path) -> Path:
-    """Write ``split.csv`` (``filename,label,split,group``) after checking it; returns the path."""
+    """Write ``split.csv`` (``filename,label,split,group`` and, with folds, ``fold``) after checking it."""
     check_split(split)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    return atomic_write_text(path, split[SPLIT_COLUMNS].to_csv(index=False))
+    return atomic_write_text(path, split_csv_text(split))
 
 
 def read_split(path: str | Path, classes: tuple[str, ...] | None = None) -> pd.DataFrame:
     """Read and check a ``split.csv``."""
     path = Path(path)
     split = pd.read_csv(path, dtype={"filename": str, "label": str, "split": str}, keep_default_na=False)
-    check_split(split, classes, where=str(path))
+    check_split(split, classes, where=path.name)
     return _normalised(split)
 
 
 def _normalised(split: pd.DataFrame) -> pd.DataFrame:
-    """The split columns in order, as plain Python strings and int64 groups, whatever pandas made of them."""
-    types = {"filename": object, "label": object, "split": object, "group": "int64"}
-    return split[SPLIT_COLUMNS].astype(types).reset_index(drop=True)
+    """The split columns in order, as plain Python strings and int64 groups (and folds), whatever pandas made
+    of them."""
+    columns = SPLIT_COLUMNS + ([FOLD_COLUMN] if FOLD_COLUMN in split.columns else [])
+    types = {"filename": object, "label": object, "split": object, "group": "int64", FOLD_COLUMN: "int64"}
+    return split[columns].astype({c: types[c] for c in columns}).reset_index(drop=True)
 
 
 def check_split(split: pd.DataFrame, classes: tuple[str, ...] | None = None, *, where: str = "split") -> None:
-    """``ValueError`` naming the rows when columns, split names, labels or filenames are wrong."""
+    """``ValueError`` naming the rows when columns, split names, labels, filenames or folds are wrong."""
     missing = [c for c in SPLIT_COLUMNS if c not in split.columns]
     if missing:
-        raise ValueError(f"{where}: missing columns {missing} (expected {SPLIT_COLUMNS})")
+        raise ValueError(tr("data.split_missing_columns", where=where, missing=missing, expected=SPLIT_COLUMNS))
     bad_split = split[~split["split"].isin(SPLITS)]
     if len(bad_split):
-        raise ValueError(f"{where}: split must be one of {SPLITS}; rows {bad_split.index.tolist()[:10]} are not")
+        raise ValueError(tr("data.split_bad_names", where=where, splits=SPLITS, rows=bad_split.index.tolist()[:10]))
     if classes is not None:
         bad_label = split[~split["label"].isin(classes)]
         if len(bad_label):
-            raise ValueError(f"{where}: labels outside {list(classes)} in rows {bad_label.index.tolist()[:10]}")
+            raise ValueError(tr("data.split_bad_labels", where=where, classes=list(classes),
+                                rows=bad_label.index.tolist()[:10]))
     repeated = split[split["filename"].duplicated()]
     if len(repeated):
-        raise ValueError(f"{where}: filenames listed twice: {repeated['filename'].tolist()[:10]}")
+        raise ValueError(tr("data.split_repeated", where=where, names=repeated["filename"].tolist()[:10]))
     if not (split["split"] == "train").any() or not (split["split"] == "val").any():
-        raise ValueError(f"{where}: needs at least one train and one val image")
+        raise ValueError(tr("data.split_needs_train_and_val", where=where))
+    if FOLD_COLUMN in split.columns:
+        fold = pd.to_numeric(split[FOLD_COLUMN], errors="coerce")
+        in_folds = split["split"] != "test"
+        bad = split[fold.isna() | (in_folds & (fold < 0)) | (~in_folds & (fold != -1))]
+        straddling = split[in_folds].groupby("group")[FOLD_COLUMN].nunique()
+        if len(bad) or (straddling > 1).any():
+            raise ValueError(tr("data.split_bad_folds", where=where, rows=bad.index.tolist()[:10],
+                                groups=straddling[straddling > 1].index.tolist()[:10]))
 
 
 # --------------------------------------------------------------------------------------------------- leakage
@@ -149,7 +218,7 @@ def leakage_pairs(split: pd.DataFrame, hashes: pd.DataFrame, *, threshold: int =
     table = hashes.drop_duplicates("filename").set_index("filename")
     unknown = sorted(set(split["filename"]) - set(table.index))
     if unknown:
-        raise ValueError(f"no hashes for {len(unknown)} file(s) of the split, e.g. {unknown[:5]}")
+        raise ValueError(tr("data.no_hashes", n=len(unknown), names=unknown[:5]))
     val_rows = split[split["split"] == val].reset_index(drop=True)
     train_rows = split[split["split"] == train].reset_index(drop=True)
     columns = ["filename", "label", "match", "match_label", "kind", "distance"]
@@ -157,27 +226,26 @@ def leakage_pairs(split: pd.DataFrame, hashes: pd.DataFrame, *, threshold: int =
         return pd.DataFrame(columns=columns)
     v = table.loc[val_rows["filename"]].reset_index()
     t = table.loc[train_rows["filename"]].reset_index()
-    distance = hash_distances(v, t)
-    same_file = val_rows["filename"].to_numpy(object)[:, None] == train_rows["filename"].to_numpy(object)[None, :]
-    codes_sha = pd.factorize(pd.concat([v["sha256"], t["sha256"]]))[0]
-    codes_pix = pd.factorize(pd.concat([v["pixel_hash"], t["pixel_hash"]]))[0]
-    same_bytes = codes_sha[: len(v), None] == codes_sha[None, len(v):]
-    same_pixels = codes_pix[: len(v), None] == codes_pix[None, len(v):]
-    # rank: same file < same bytes < same pixels < near, then by distance
-    score = distance.astype(np.int64) + 1000 * (~same_file) + 1000 * (~same_bytes) + 1000 * (~same_pixels)
-    matched = same_file | same_bytes | same_pixels | (distance <= threshold)
-    score = np.where(matched, score, np.iinfo(np.int64).max)
-    best = score.argmin(axis=1)
-    leaking = matched.any(axis=1)
-    rows = np.nonzero(leaking)[0]
-    cols = best[rows]
-    kind = np.select([same_file[rows, cols], same_bytes[rows, cols], same_pixels[rows, cols]],
-                     ["same file", "bytes", "pixels"], default="near")
+    found = closest_duplicates(v, t, threshold)
+    match = pd.Series(train_rows["filename"].to_numpy(object)[found["reference"].to_numpy(int)],
+                      index=found["query"].to_numpy(int), dtype=object)
+    kind = pd.Series(found["kind"].to_numpy(object), index=match.index, dtype=object)
+    distance = pd.Series(found["distance"].to_numpy(int), index=match.index, dtype="int64")
+    # the starter code's split lists one file on both sides: that is the closest match of all
+    same_file = np.nonzero(val_rows["filename"].isin(set(train_rows["filename"])).to_numpy())[0]
+    match = match.reindex(match.index.union(same_file))
+    match[same_file] = val_rows["filename"].to_numpy(object)[same_file]
+    kind = kind.reindex(match.index)
+    kind[same_file] = "same file"
+    distance = distance.reindex(match.index)
+    distance[same_file] = 0
+    rows = match.index.to_numpy(int)
+    by_name = train_rows.drop_duplicates("filename").set_index("filename")["label"]
     return pd.DataFrame({"filename": val_rows["filename"].to_numpy(object)[rows],
                          "label": val_rows["label"].to_numpy(object)[rows],
-                         "match": train_rows["filename"].to_numpy(object)[cols],
-                         "match_label": train_rows["label"].to_numpy(object)[cols],
-                         "kind": kind, "distance": distance[rows, cols]}, columns=columns)
+                         "match": match.to_numpy(object), "match_label": by_name.loc[match].to_numpy(object),
+                         "kind": kind.to_numpy(object), "distance": distance.to_numpy().astype(int)},
+                        columns=columns)
 
 
 def count_leakage(split: pd.DataFrame, hashes: pd.DataFrame, *, threshold: int = NEAR_THRESHOLD,

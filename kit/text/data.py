@@ -38,6 +38,66 @@ STRINGS = {
                                        "{names}",
         "problem_large_images": "Gambar sangat besar (lebih dari {megapixels} MP), dibaca dalam ukuran diperkecil "
                                 "({n}): {names}",
+        # getting the data: zips, downloads, folders
+        "by_hand": "Dataset kursus tidak dapat diambil: {reason}\nLetakkan secara manual, lalu jalankan ulang:\n"
+                   "  1. unduh {zip} dari {url}\n"
+                   "  2. salin ke {destination}, atau berikan path-nya (atau folder hasil ekstraknya) sebagai "
+                   "sumber: prepare('path/ke/{zip}') atau `kit data path/ke/{zip}`.\n"
+                   "  Di Colab, simpan zip di Google Drive lalu berikan path /content/drive/MyDrive/... -nya.\n"
+                   "Lihat data_README.md untuk semua cara.",
+        "download_failed": "unduhan gagal ({error})",
+        "download_no_file": "unduhan tidak menghasilkan berkas",
+        "download_not_zip": "berkas yang terunduh bukan zip (Google Drive mungkin mengirim halaman kuota atau "
+                            "halaman masuk)",
+        "sha256_mismatch": "{file} tidak memiliki sha256 yang diharapkan ({sha256}); hapus lalu unduh ulang.",
+        "not_a_zip": "{zip} bukan berkas zip (unduhan terputus, atau halaman web yang tersimpan alih-alih "
+                     "berkasnya?)",
+        "unsafe_entries": "{zip}: menolak mengekstrak entri yang mengarah ke luar folder tujuan: {entries}",
+        "damaged_members": "{zip} rusak: {n} berkas di dalamnya tidak dapat dibaca (CRC salah) dan dilewati: "
+                           "{members}. Unduh ulang zip itu untuk mendapatkannya.",
+        "extract_target_exists": "{target} sudah ada; ekstrak ke folder baru.",
+        "extracted_from_other_zip": "{target} diekstrak dari {zip} yang berbeda; pindahkan folder itu untuk "
+                                    "mengekstrak yang ini.",
+        "not_extracted_by_kit": "{target} sudah ada tetapi bukan hasil ekstrak kit; berikan folder itu sebagai "
+                                "sumber, atau pindahkan.",
+        "not_a_folder": "{folder} tidak ada atau bukan folder.",
+        "no_dataset_found": "Tidak ada dataset di {folder}: harus ada train.csv di samping folder train/ (format "
+                            "kursus) atau satu folder per kelas ({classes}). Lihat data_README.md.",
+        "source_missing": "{path} tidak ada. Berikan folder dataset, zip, atau 'gdrive' untuk mengunduh data "
+                          "kursus (lihat data_README.md).",
+        "synthetic_not_fetched": "'synthetic' dibuat oleh kit.data.synthetic, tidak diambil dari mana pun.",
+        # splitting
+        "bad_fractions": "perlu 0 < val_fraction, 0 <= test_fraction dan jumlah keduanya < 1; yang "
+                         "diberikan: val_fraction={val_fraction}, test_fraction={test_fraction}",
+        "split_needs_columns": "pembagian data memerlukan kolom filename, label, group; yang hilang: {missing}",
+        "filenames_repeat": "nama berkas berulang: {names}",
+        "short_of_share": "{split}: {short} gambar per kelas kurang dari bagian stratifikasinya, karena grup "
+                          "duplikat tidak pernah dipecah.",
+        "bad_folds": "--folds harus antara 2 dan jumlah grup duplikat ({groups}); yang diberikan: {folds}",
+        "class_too_small_for_folds": "{folds} fold terlalu banyak: kelas {label} hanya punya {n} gambar.",
+        "no_folds": "split.csv belum punya kolom fold: jalankan `kit data --folds K` (atau prepare(folds=K)) "
+                    "dahulu.",
+        "fold_out_of_range": "fold {fold} tidak ada: split.csv punya {folds} fold (0 sampai {folds} - 1).",
+        "split_missing_columns": "{where}: kolom hilang {missing}; yang diharapkan {expected}",
+        "split_bad_names": "{where}: split harus salah satu dari {splits}; baris {rows} "
+                           "tidak",
+        "split_bad_labels": "{where}: label di luar {classes} pada baris {rows}",
+        "split_repeated": "{where}: nama berkas tercantum dua kali: {names}",
+        "split_needs_train_and_val": "{where}: perlu setidaknya satu gambar train dan satu gambar val.",
+        "split_bad_folds": "{where}: kolom fold salah: baris {rows} (fold harus 0 atau lebih untuk train/val, -1 "
+                           "untuk test); grup yang terpecah ke beberapa fold: {groups}",
+        "no_hashes": "tidak ada hash untuk {n} berkas dari pembagian data, misalnya {names}",
+        "split_replaced": "Data atau pengaturan pembagian berubah: split.csv ditulis ulang; split lama disimpan "
+                          "sebagai {kept}. Run yang dilatih dengan split lama tidak sebanding dengan run baru.",
+        "split_invalid": "split.csv tidak valid ({error}); membuat yang baru.",
+        "val_leaks": "{n} gambar val punya duplikat di train: split.csv dibuat dengan pengaturan lain atau "
+                     "secara manual.",
+        "test_leaks": "{n} gambar test punya salinan (persis atau mirip) di train/val: {names}",
+        "no_workspace_split": "Tidak ada split.csv / data_report.json di {workspace}: jalankan notebook 01 atau "
+                              "`kit data PATH --workspace {workspace}` dahulu.",
+        # kit leak
+        "leak_summary": "{folder}: {n} dari {checked} gambar adalah salinan gambar train/val ({exact} persis, "
+                        "{near} mirip dalam {threshold} bit); {unreadable} berkas tidak terbaca.",
     },
     "en": {
         "not_a_dataset": "{folder} is not a dataset folder: expected train.csv beside a train/ folder (course "
@@ -68,5 +128,63 @@ STRINGS = {
         "problem_unreadable_test_files": "Unreadable, truncated or not regular test images, skipped ({n}): {names}",
         "problem_unlisted_test_files": "Files in test/ that test.csv does not list, not used ({n}): {names}",
         "problem_large_images": "Very large images (over {megapixels} MP), read at reduced size ({n}): {names}",
+        # getting the data: zips, downloads, folders
+        "by_hand": "Could not get the course dataset: {reason}\nPut it in place by hand, then run again:\n"
+                   "  1. download {zip} from {url}\n"
+                   "  2. either copy it to {destination}, or pass its path (or the folder you extracted it to) "
+                   "as the source: prepare('path/to/{zip}') or `kit data path/to/{zip}`.\n"
+                   "  In Colab, put the zip on your Google Drive and pass its /content/drive/MyDrive/... path.\n"
+                   "See data_README.md for every route.",
+        "download_failed": "the download failed ({error})",
+        "download_no_file": "the download returned no file",
+        "download_not_zip": "the downloaded file is not a zip (Google Drive may have sent a quota or sign-in "
+                            "page)",
+        "sha256_mismatch": "{file} does not have the expected sha256 {sha256}; delete it and download again.",
+        "not_a_zip": "{zip} is not a zip file (an interrupted download, or a web page saved instead of the "
+                     "file?)",
+        "unsafe_entries": "{zip}: refusing to extract entries that point outside the target folder: {entries}",
+        "damaged_members": "{zip} is damaged: {n} member(s) could not be read (bad CRC) and were skipped: "
+                           "{members}. Download the zip again to get them.",
+        "extract_target_exists": "{target} already exists; extract into a new folder.",
+        "extracted_from_other_zip": "{target} was extracted from a different {zip}; move it away to extract this "
+                                    "one.",
+        "not_extracted_by_kit": "{target} exists but was not extracted by the kit; pass that folder as the "
+                                "source, or move it away.",
+        "not_a_folder": "{folder} does not exist or is not a folder.",
+        "no_dataset_found": "No dataset found in {folder}: expected train.csv beside a train/ folder (course "
+                            "layout) or one folder per class ({classes}). See data_README.md.",
+        "source_missing": "{path} does not exist. Give a dataset folder, a zip, or 'gdrive' to download the "
+                          "course data (see data_README.md).",
+        "synthetic_not_fetched": "'synthetic' is made by kit.data.synthetic, not fetched from anywhere.",
+        # splitting
+        "bad_fractions": "need 0 < val_fraction, 0 <= test_fraction and their sum < 1; got "
+                         "val_fraction={val_fraction}, test_fraction={test_fraction}",
+        "split_needs_columns": "splitting needs columns filename, label, group; missing {missing}",
+        "filenames_repeat": "filenames repeat: {names}",
+        "short_of_share": "{split}: {short} image(s) per class short of the stratified share, since duplicate "
+                          "groups are never split.",
+        "bad_folds": "--folds must be between 2 and the number of duplicate groups ({groups}); got {folds}",
+        "class_too_small_for_folds": "{folds} folds are too many: class {label} has only {n} images.",
+        "no_folds": "split.csv has no fold column: run `kit data --folds K` (or prepare(folds=K)) first.",
+        "fold_out_of_range": "there is no fold {fold}: split.csv has {folds} folds (0 to {folds} - 1).",
+        "split_missing_columns": "{where}: missing columns {missing} (expected {expected})",
+        "split_bad_names": "{where}: split must be one of {splits}; rows {rows} are not",
+        "split_bad_labels": "{where}: labels outside {classes} in rows {rows}",
+        "split_repeated": "{where}: filenames listed twice: {names}",
+        "split_needs_train_and_val": "{where}: needs at least one train and one val image.",
+        "split_bad_folds": "{where}: wrong fold column: rows {rows} (a fold is 0 or more for train/val, -1 for "
+                           "test); groups split across folds: {groups}",
+        "no_hashes": "no hashes for {n} file(s) of the split, e.g. {names}",
+        "split_replaced": "The data or the split settings changed: wrote a new split.csv; the old split is kept "
+                          "as {kept}. Runs trained on the old split are not comparable with new ones.",
+        "split_invalid": "split.csv is not a valid split ({error}); making a new one.",
+        "val_leaks": "{n} val image(s) have a duplicate in train: split.csv was made with other settings or by "
+                     "hand.",
+        "test_leaks": "{n} test image(s) have an exact or near copy in train/val: {names}",
+        "no_workspace_split": "No split.csv / data_report.json in {workspace}: run notebook 01 or "
+                              "`kit data PATH --workspace {workspace}` first.",
+        # kit leak
+        "leak_summary": "{folder}: {n} of {checked} images are copies of train/val images ({exact} exact, {near} "
+                        "near within {threshold} bits); {unreadable} file(s) unreadable.",
     },
 }
