@@ -1,8 +1,9 @@
-"""Everything a run needs in one place: the ``Config`` dataclass (saved as ``config.json`` with every run), and
-the group ``Header`` (``kit.header``) that every notebook and the report start with.
+"""Everything that changes a result in one place: the ``Config`` dataclass, saved as ``config.json`` with every run.
 
 One Config drives both models, so Plain-34 and ResNet-34 are trained with exactly the same settings, as the
-assignment demands. The defaults follow the course: 30 epochs, batch 32, 224 px, AdamW at lr 3e-4.
+assignment demands. The defaults follow the course: 30 epochs, batch 32, 224 px, AdamW at lr 3e-4. The
+augmentation and every seed are fields too, so a run folder's config.json describes the run completely. Free of
+torch, so ``kit --help`` can list the fields.
 """
 
 from __future__ import annotations
@@ -10,16 +11,31 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from kit.files import atomic_write_text
+from kit.text import tr
 
 MODEL_NAMES = ("plain18", "plain34", "plain50", "resnet18", "resnet34", "resnet50")
 """The architectures ``kit.models.build_model`` builds: a family (plain, resnet) and a depth of Table 1 of He et
 al. (2016). Defined here, free of torch, so that ``kit --help`` lists them without loading torch."""
+CROP_SCALE = (0.25, 1.0)
+"""Range of the random crop's area as a share of the (square) cached image. torchvision's default is (0.08, 1);
+a milder lower bound suits a 1000-image dataset trained for tens of epochs."""
+CROP_RATIO = (3 / 4, 4 / 3)
+"""Range of the random crop's aspect ratio (torchvision's ``RandomResizedCrop`` default)."""
+EXPERIMENT_FILE = "experiment.json"
+"""The experiment's shared Config in the workspace, written once (notebook 01) and read by every notebook."""
+PER_RUN_FIELDS = ("model", "model_options", "seed")
+"""What may differ between the runs of one experiment (experiment.json): the architecture and its Tahap-3
+options, and the seed of repeated runs. Everything else is shared, so the runs stay comparable."""
+NOT_MODEL_OPTIONS = {
+    "num_classes": "it comes from the dataset's classes",
+    "max_parameters": "the assignment's parameter budget (kit.models.PARAMETER_BUDGET) holds for every run",
+}
+"""``build_model`` arguments a Config must not set, and why."""
 OPTIMIZERS = ("adamw", "adam", "sgd")
 SCHEDULERS = ("cosine", "step", "none")
 MONITORS = ("val_loss", "val_acc")
@@ -29,41 +45,17 @@ CHANNELS_LAST_MODES = ("auto", "on", "off")
 
 @dataclass
 class Config:
-    """Hyperparameters and switches of one training run.
+    """Hyperparameters, augmentation and seeds of one training run.
 
-    Attributes:
-        model: architecture name for ``kit.models.build_model`` (plain18/34/50, resnet18/34/50).
-        model_options: extra keyword arguments for ``build_model`` (e.g. ``{"dropout": 0.2}``).
-        epochs: passes over the training split.
-        batch_size: images per optimizer step.
-        image_size: side of the square images the network sees, in pixels.
-        optimizer: ``adamw`` (Loshchilov & Hutter 2019, decoupled weight decay), ``adam`` (Kingma & Ba 2015)
-            or ``sgd`` with Nesterov momentum (Sutskever et al. 2013).
-        lr: peak learning rate.
-        momentum: momentum of ``sgd`` (ignored by the Adam family).
-        weight_decay: L2 penalty (``adam``/``sgd``) or decoupled weight decay (``adamw``).
-        label_smoothing: target smoothing of the cross-entropy loss (Szegedy et al. 2016, "Rethinking the
-            Inception Architecture"), applied to the train and the val loss alike so both curves are comparable.
-        scheduler: ``cosine`` annealing to zero (Loshchilov & Hutter 2017, SGDR), ``step`` (multiply by
-            ``gamma`` every ``step_size`` epochs, as in He et al. 2016) or ``none`` (constant).
-        warmup_epochs: linear warm-up from almost zero to ``lr`` over this many epochs (Goyal et al. 2017),
-            before any scheduler; 0 turns it off.
-        step_size: epochs between two decays of the ``step`` scheduler.
-        gamma: decay factor of the ``step`` scheduler.
-        patience: early stopping: stop after this many epochs without improvement of ``monitor``; ``None``
-            trains all ``epochs``.
-        monitor: what early stopping watches: ``val_loss`` (lower is better) or ``val_acc`` (higher is better).
-        seed: seeds python, numpy and torch, the model's initialisation and the data order.
-        split_seed: seeds the train/val split; kept apart from ``seed`` so that runs over several seeds
-            (and every model) share one split.csv.
-        amp: ``auto`` uses mixed precision where the GPU has it (bf16, or fp16 with loss scaling on a T4);
-            ``off`` trains in fp32 everywhere.
-        channels_last: memory layout NHWC, which tensor cores prefer: ``auto`` (on CUDA), ``on`` or ``off``.
-        compile: run the model through ``torch.compile`` (slower start, faster epochs on a GPU).
-        val_fraction: share of the labelled images held out for validation when the split is made.
-        grad_norm_every: record the gradient norm of every block each this many optimizer steps (steps 1,
-            1 + N, ...) in ``gradient_norms.csv`` (``kit.diagnostics``; He et al. 2016, Sec. 4.1, on why
-            plain nets degrade); 0 turns it off. It never changes what is trained.
+    What each field means, in the words a student reads (Indonesian and English), is in ``kit/text/config.py``
+    (``describe_fields``). The techniques behind them: AdamW (Loshchilov & Hutter 2019, "Decoupled Weight Decay
+    Regularization"), Adam (Kingma & Ba 2015), SGD with Nesterov momentum (Sutskever et al. 2013, "On the
+    importance of initialization and momentum in deep learning"); label smoothing (Szegedy et al. 2016,
+    "Rethinking the Inception Architecture"), applied to the train and the val loss alike; cosine annealing
+    (Loshchilov & Hutter 2017, "SGDR"), step decay as in He et al. (2016), linear warm-up (Goyal et al. 2017,
+    "Accurate, Large Minibatch SGD"); early stopping (Prechelt 1998); the random resized crop (Szegedy et al.
+    2015, "Going Deeper with Convolutions") and horizontal flip; gradient norms as evidence on why plain nets
+    degrade (He et al. 2016, Sec. 4.1; ``kit.diagnostics``).
     """
 
     model: str = "resnet34"
@@ -71,6 +63,9 @@ class Config:
     epochs: int = 30
     batch_size: int = 32
     image_size: int = 224
+    crop_scale: tuple[float, float] = CROP_SCALE
+    crop_ratio: tuple[float, float] = CROP_RATIO
+    flip: bool = True
     optimizer: str = "adamw"
     lr: float = 3e-4
     momentum: float = 0.9
@@ -113,6 +108,17 @@ class Config:
                 interval = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
                 problems.append(f"{name} must lie in {interval}, got {value!r}")
 
+        def pair(name: str, low: float, high: float) -> Any:
+            """A (low, high) range with low <= high inside (low, high]; a JSON list becomes a tuple."""
+            value = getattr(self, name)
+            if isinstance(value, (list, tuple)) and len(value) == 2 and all(
+                    isinstance(v, (int, float)) and not isinstance(v, bool) and low < v <= high for v in value) \
+                    and value[0] <= value[1]:
+                return tuple(float(v) for v in value)
+            problems.append(f"{name} must be two numbers (low, high) with {low:g} < low <= high <= {high:g}, "
+                            f"got {value!r}")
+            return value
+
         def one_of(name: str, choices: tuple[str, ...]) -> None:
             value = getattr(self, name)
             check(value in choices, f"{name} must be one of {', '.join(choices)}; got {value!r}")
@@ -121,11 +127,15 @@ class Config:
               f"model must be one of {', '.join(MODEL_NAMES)}; got {self.model!r}")
         check(isinstance(self.model_options, dict) and all(isinstance(k, str) for k in self.model_options),
               f"model_options must be a dict of keyword arguments for build_model, got {self.model_options!r}")
-        if isinstance(self.model_options, dict) and "num_classes" in self.model_options:
-            problems.append("model_options must not set num_classes: it comes from the dataset's classes")
+        for name, why in NOT_MODEL_OPTIONS.items():
+            if isinstance(self.model_options, dict) and name in self.model_options:
+                problems.append(f"model_options must not set {name}: {why}")
         whole("epochs", 1)
         whole("batch_size", 1)
         whole("image_size", 16)
+        self.crop_scale = pair("crop_scale", 0.0, 1.0)
+        self.crop_ratio = pair("crop_ratio", 0.0, math.inf)
+        check(isinstance(self.flip, bool), f"flip must be True or False, got {self.flip!r}")
         one_of("optimizer", OPTIMIZERS)
         number("lr", 0.0, 10.0, low_open=True)
         number("momentum", 0.0, 1.0, high_open=True)
@@ -173,8 +183,9 @@ class Config:
         import pandas as pd
 
         meanings = describe_fields()
-        rows = {name: {"value": json.dumps(value) if isinstance(value, dict) else value,
-                       "meaning": meanings.get(name, "")} for name, value in self.to_dict().items()}
+        value, meaning = tr("config.value"), tr("config.meaning")
+        rows = {name: {value: json.dumps(setting) if isinstance(setting, (dict, tuple)) else setting,
+                       meaning: meanings[name]} for name, setting in self.to_dict().items()}
         return pd.DataFrame.from_dict(rows, orient="index").to_html()
 
     def to_dict(self) -> dict[str, Any]:
@@ -213,6 +224,12 @@ class Config:
         return {name: (mine[name], theirs[name]) for name in mine if mine[name] != theirs[name]}
 
 
+def experiment_conflicts(experiment: Config, config: Config) -> dict[str, tuple[Any, Any]]:
+    """The fields in which ``config`` contradicts the experiment's shared Config, as ``{name: (experiment's,
+    config's)}``; the ``PER_RUN_FIELDS`` may differ. Empty: ``config`` is a run of this experiment."""
+    return {name: values for name, values in experiment.differences(config).items() if name not in PER_RUN_FIELDS}
+
+
 CHOICES: dict[str, tuple[str, ...]] = {
     "model": MODEL_NAMES, "optimizer": OPTIMIZERS, "scheduler": SCHEDULERS, "monitor": MONITORS,
     "amp": AMP_MODES, "channels_last": CHANNELS_LAST_MODES,
@@ -220,16 +237,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
 """The allowed values of the Config fields that take a name."""
 
 
-def describe_fields() -> dict[str, str]:
-    """One sentence per Config field, taken from the ``Attributes`` section of its docstring (for ``--help``
-    and hyperparameter tables)."""
-    descriptions: dict[str, str] = {}
-    current = None
-    for line in (Config.__doc__ or "").split("Attributes:", 1)[-1].splitlines():
-        match = re.match(r"^ {8}(\w+): (.*)$", line)
-        if match:
-            current = match.group(1)
-            descriptions[current] = match.group(2).strip()
-        elif current and line.startswith(" " * 12):
-            descriptions[current] += " " + line.strip()
-    return descriptions
+def describe_fields(language: str | None = None) -> dict[str, str]:
+    """What each Config field means, in plain words (``kit/text/config.py``), in ``language`` (default: the
+    current one): for ``kit train --help``, the Config table in notebooks and hyperparameter tables."""
+    return {field.name: tr(f"config.{field.name}", language) for field in dataclasses.fields(Config)}

@@ -19,23 +19,23 @@ and resumes interrupted ones; everything that summarises reads only run folders.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+import torch
 
+from kit.config import Config
+from kit.data.batches import Batches
+from kit.data.pipeline import batches_for
 from kit.runs import RunNotFoundError, RunResult, differing_hyperparameters, display_name, load_run
-
-if TYPE_CHECKING:
-    import torch
-
-    from kit.config import Config
-    from kit.data.batches import Batches
+from kit.train import build_model_for, check_run_config, fit, run_dir_for
 
 METRICS = ("train_loss", "train_acc", "val_loss", "val_acc")
 POINTS = ("best", "last")
@@ -61,8 +61,6 @@ def train_or_reuse(config: Config, workspace: str | Path, name: str, data: Batch
     an error that names the fields, so nothing is overwritten. ``data`` is a ``Batches`` or a function
     ``Config -> Batches`` (called only when training is needed).
     """
-    from kit.train import build_model_for, check_run_config, fit, run_dir_for
-
     run_dir = run_dir_for(workspace, name)
     if check_run_config(run_dir, config, hint="give this experiment other run names (the name=/suffix= argument)") \
             and _is_finished(run_dir):
@@ -81,16 +79,9 @@ def _is_finished(run_dir: Path) -> bool:
 
 
 def batches_factory(source: Any = None, **options: Any) -> Callable[[Config], Batches]:
-    """A ``Config -> Batches`` function for ``run_seeds``: ``kit.data.make_batches(source, ...)`` with the
-    config's image size, batch size and seed (the seed orders and augments the training data)."""
-
-    def make(config: Config) -> Batches:
-        from kit.data import make_batches
-
-        return make_batches(source, image_size=config.image_size, batch_size=config.batch_size, seed=config.seed,
-                            **options)
-
-    return make
+    """A ``Config -> Batches`` function for ``run_seeds``: ``kit.data.pipeline.batches_for(config, source,
+    **options)``, with the config's image size, batch size, seed and augmentation."""
+    return functools.partial(batches_for, source=source, **options)
 
 
 # ---- repeated seeds ----------------------------------------------------------------------------------------
@@ -108,14 +99,11 @@ def run_seeds(config: Config, seeds: Iterable[int], workspace: str | Path,
 
     ``name`` defaults to ``config.model``. ``data_factory(config)`` builds the batches of each seed's config
     (the seed also orders the training data): ``batches_factory(prepared)`` does this with
-    ``kit.data.make_batches``. Finished runs are reused and interrupted ones resumed, so calling this again
+    ``kit.data.pipeline.batches_for``. Finished runs are reused and interrupted ones resumed, so calling this again
     after a disconnect continues where it stopped. The run ``<name>`` itself (e.g. ``resnet34`` from its own
     notebook) counts as the seed it was trained with when its Config is that seed's Config, instead of being
     trained a second time.
     """
-    from kit.config import Config as ConfigClass
-    from kit.train import run_dir_for
-
     seeds = _seed_list(seeds)
     name = name or config.model
     folders = []
@@ -124,7 +112,7 @@ def run_seeds(config: Config, seeds: Iterable[int], workspace: str | Path,
         own = run_dir_for(workspace, seed_run_name(name, seed))
         base = run_dir_for(workspace, name)
         use_base = (not own.exists() and (base / "config.json").is_file()
-                    and ConfigClass.from_json(base / "config.json") == seed_config)
+                    and Config.from_json(base / "config.json") == seed_config)
         run_name = name if use_base else seed_run_name(name, seed)
         folders.append(train_or_reuse(seed_config, workspace, run_name, data_factory, device=device,
                                       progress=progress))

@@ -19,7 +19,7 @@ from __future__ import annotations
 import inspect
 import re
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Mapping, NamedTuple
 
 import pandas as pd
 import torch
@@ -37,7 +37,7 @@ from kit.blocks import (
     KitBottleneck,
     make_activation,
 )
-from kit.config import MODEL_NAMES
+from kit.config import MODEL_NAMES, Config
 
 STAGE_BLOCKS = {18: [2, 2, 2, 2], 34: [3, 4, 6, 3], 50: [3, 4, 6, 3]}
 """Blocks per stage (conv2_x .. conv5_x), Table 1 of He et al. (2016)."""
@@ -271,7 +271,7 @@ def build_model(
               "dropout": dropout, "dropout_where": dropout_where, "multipath": multipath,
               "multipath_merge": multipath_merge, "groups": groups, "width_per_group": width_per_group,
               "zero_init_residual": zero_init_residual}
-    model.kit_options = {k: v for k, v in chosen.items() if v != MODEL_OPTION_DEFAULTS[k]}
+    model.kit_options = chosen_options(chosen)
     if max_parameters is not None:
         count = count_parameters(model)
         if count > max_parameters:
@@ -291,6 +291,28 @@ MODEL_OPTION_DEFAULTS: dict[str, Any] = {
     if parameter.kind is inspect.Parameter.KEYWORD_ONLY
 }
 """Every keyword option of ``build_model`` with its default ("off") value."""
+
+
+def chosen_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    """The architecture options of ``options`` (``build_model`` keywords) that differ from their defaults: what a
+    model built with them records as ``kit_options``. Pretrained ``weights`` are a starting point, not an option."""
+    return {k: v for k, v in options.items() if k not in ("weights", "max_parameters") and v != MODEL_OPTION_DEFAULTS[k]}
+
+
+def build_model_for(config: Config, num_classes: int) -> ResNet:
+    """The model ``config`` describes: ``build_model(config.model, num_classes, **config.model_options)``, within
+    the assignment's parameter budget, its initial weights a function of ``config.seed``.
+
+    The seed is set on a forked generator (``torch.random.fork_rng``), so the caller's random streams are left
+    exactly as they were.
+    """
+    unknown = sorted(set(config.model_options) - set(MODEL_OPTION_DEFAULTS))
+    if unknown:
+        raise ValueError(f"Unknown model option(s) {', '.join(unknown)} in config.model_options; choose from "
+                         f"{', '.join(k for k in MODEL_OPTION_DEFAULTS if k != 'max_parameters')}.")
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(config.seed)
+        return build_model(config.model, num_classes, **config.model_options)
 
 
 class Modification(NamedTuple):

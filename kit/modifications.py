@@ -7,18 +7,17 @@ modification is trained with the experiment's shared Config and compared with th
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any, Mapping
 
 import pandas as pd
 
-from kit.models import MODIFICATIONS, PARAMETER_BUDGET, build_model, count_parameters, describe_options
 from kit.files import atomic_write_text
+from kit.models import MODIFICATIONS, PARAMETER_BUDGET, build_model, count_parameters, describe_options
+from kit.run_folder import check_run_name
 
 CHOICE_FILE = "modifications.json"
 RESERVED_RUNS = ("plain34", "resnet34")
-_RUN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
 def check_choice(modifications: Mapping[str, Mapping[str, Any]], *, base_model: str = "resnet34",
@@ -34,8 +33,10 @@ def check_choice(modifications: Mapping[str, Mapping[str, Any]], *, base_model: 
     baseline = count_parameters(build_model(base_model, num_classes))
     rows = []
     for name, options in modifications.items():
-        if not _RUN_NAME.match(name) or name in RESERVED_RUNS:
-            raise ValueError(f"Run name {name!r} must be a plain folder name other than {', '.join(RESERVED_RUNS)}.")
+        if name in RESERVED_RUNS:
+            raise ValueError(f"Run name {name!r} would overwrite a baseline run: choose a name other than "
+                             f"{', '.join(RESERVED_RUNS)}.")
+        check_run_name(name)
         if not isinstance(options, Mapping) or not options:
             raise ValueError(f"Modification {name!r} needs a non-empty dict of build_model options, got {options!r}.")
         try:

@@ -17,12 +17,10 @@ import numpy as np
 import pandas as pd
 
 import kit
-
-HISTORY_COLUMNS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc")
-"""Columns of ``history.csv`` the tables and figures need (``lr``, ``seconds``, ``images_per_s`` are optional)."""
-
-POINT_KEYS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc")
-"""Keys of ``metrics.json``'s ``best`` and ``last`` entries."""
+from kit.env import default_workspace
+from kit.metrics import confusion as confusion_of
+from kit.metrics import per_class_scores
+from kit.run_folder import POINT_KEYS, REQUIRED_HISTORY_COLUMNS
 
 PREDICTION_COLUMNS = ("filename", "label", "prediction")
 
@@ -122,7 +120,7 @@ def load_run(run: str | Path | RunResult, workspace: str | Path | None = None) -
     config = json.loads((run_dir / "config.json").read_text(encoding="utf-8"))
     metrics = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
     history = pd.read_csv(run_dir / "history.csv", **EXACT_FLOATS)
-    _check_columns(history, HISTORY_COLUMNS, run_dir / "history.csv")
+    check_columns(history, REQUIRED_HISTORY_COLUMNS, run_dir / "history.csv")
     for point in ("best", "last"):
         missing = [k for k in POINT_KEYS if k not in metrics.get(point, {})]
         if missing:
@@ -130,7 +128,7 @@ def load_run(run: str | Path | RunResult, workspace: str | Path | None = None) -
     predictions = None
     if (run_dir / "predictions.csv").is_file():
         predictions = pd.read_csv(run_dir / "predictions.csv")
-        _check_columns(predictions, PREDICTION_COLUMNS, run_dir / "predictions.csv")
+        check_columns(predictions, PREDICTION_COLUMNS, run_dir / "predictions.csv")
         predictions = _with_class_names(predictions, run_dir / "predictions.csv")
     return RunResult(name=name, config=config, history=history, metrics=metrics, predictions=predictions,
                      run_dir=run_dir)
@@ -152,13 +150,11 @@ def _resolve(run: str | Path, workspace: str | Path | None) -> tuple[Path, str]:
     if isinstance(run, Path) or len(path.parts) > 1 or path.is_absolute():
         return path, path.name
     if workspace is None:
-        from kit.env import default_workspace
-
         workspace = default_workspace()
     return Path(workspace) / "runs" / str(run), str(run)
 
 
-def _check_columns(frame: pd.DataFrame, required: Sequence[str], path: Path) -> None:
+def check_columns(frame: pd.DataFrame, required: Sequence[str], path: Path) -> None:
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise ValueError(f"{path}: missing columns {missing} (has {list(frame.columns)})")
@@ -218,16 +214,12 @@ def confusion(run: RunResult, normalize: bool = False) -> pd.DataFrame:
 
     Computed by :func:`kit.metrics.confusion` (scikit-learn) from the run's predictions.csv.
     """
-    from kit.metrics import confusion as confusion_of  # kit.metrics pulls in torch; only load it when used
-
     return confusion_of(run.require_predictions(), run.classes, normalize=normalize)
 
 
 def per_class_table(run: RunResult) -> pd.DataFrame:
     """Precision, recall, F1 and support per class plus a ``macro avg`` row, on the validation split, from
     predictions.csv (:func:`kit.metrics.per_class_scores`, scikit-learn)."""
-    from kit.metrics import per_class_scores
-
     return per_class_scores(run.require_predictions(), run.classes)
 
 

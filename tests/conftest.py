@@ -14,3 +14,13 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def english():
+    """Messages in English for the tests that read them (the kit speaks Indonesian by default)."""
+    from kit.text import set_language
+
+    set_language("en")
+    yield
+    set_language(None)

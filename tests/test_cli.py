@@ -15,7 +15,7 @@ from kit.config import Config
 TINY = ["--image-size", "32", "--batch-size", "16", "--epochs", "1", "--smoke"]
 
 
-pytestmark = pytest.mark.usefixtures("one_thread")
+pytestmark = pytest.mark.usefixtures("one_thread", "english")
 
 
 @pytest.fixture(scope="module")

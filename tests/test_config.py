@@ -5,7 +5,8 @@ import json
 
 import pytest
 
-from kit.config import Config
+from kit.config import EXPERIMENT_FILE, PER_RUN_FIELDS, Config, describe_fields, experiment_conflicts
+from kit.text import tr
 
 
 def test_defaults_follow_the_course():
@@ -79,4 +80,44 @@ def test_model_name_is_normalised():
 def test_a_config_shows_as_a_table_in_notebooks():
     html = Config(lr=1e-3, model_options={"se": True})._repr_html_()
     assert html.count("<tr>") == len(dataclasses.fields(Config))  # one row per field (the header row is styled)
-    assert "<td>0.001</td>" in html and "<td>{\"se\": true}</td>" in html and "peak learning rate" in html
+    assert "<td>0.001</td>" in html and "<td>{\"se\": true}</td>" in html
+    assert tr("config.lr") in html and "``" not in html  # plain words, in the student's language
+
+
+def test_augmentation_is_part_of_the_config_and_its_json(tmp_path):
+    config = Config(crop_scale=(0.5, 1.0), crop_ratio=[0.8, 1.25], flip=False)
+    assert config.crop_ratio == (0.8, 1.25)  # a JSON list becomes a tuple, so configs read back compare equal
+    config.to_json(tmp_path / "config.json")
+    saved = json.loads((tmp_path / "config.json").read_text())
+    assert (saved["crop_scale"], saved["crop_ratio"], saved["flip"]) == ([0.5, 1.0], [0.8, 1.25], False)
+    assert Config.from_json(tmp_path / "config.json") == config
+    assert Config().differences(config).keys() == {"crop_scale", "crop_ratio", "flip"}
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"crop_scale": (0.0, 1.0)}, "crop_scale must be two numbers"),
+    ({"crop_scale": (0.9, 0.5)}, "crop_scale must be two numbers"),
+    ({"crop_ratio": (1.0,)}, "crop_ratio must be two numbers"),
+    ({"flip": "yes"}, "flip must be True or False"),
+    ({"model_options": {"max_parameters": None}}, "must not set max_parameters"),
+])
+def test_invalid_augmentation_and_budget_are_named(changes, message):
+    with pytest.raises(ValueError, match=message):
+        Config(**changes)
+
+
+def test_runs_of_one_experiment_may_differ_only_in_model_options_and_seed():
+    experiment = Config()
+    assert experiment_conflicts(experiment, experiment.replace(model="plain34", model_options={"se": True},
+                                                               seed=2)) == {}
+    assert experiment_conflicts(experiment, experiment.replace(lr=1e-3, flip=False)) == {
+        "lr": (3e-4, 1e-3), "flip": (True, False)}
+    assert set(PER_RUN_FIELDS) == {"model", "model_options", "seed"} and EXPERIMENT_FILE == "experiment.json"
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_every_field_has_a_plain_meaning_in_each_language(language):
+    meanings = describe_fields(language)
+    assert list(meanings) == [field.name for field in dataclasses.fields(Config)]
+    assert all(meaning and "``" not in meaning for meaning in meanings.values())
+    assert describe_fields("id")["flip"] != describe_fields("en")["flip"]

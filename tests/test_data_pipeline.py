@@ -202,3 +202,23 @@ def test_a_damaged_cache_file_is_rebuilt(prepared):
     batches = make_batches(prepared, image_size=16, batch_size=8, device="cpu")
     assert next(batches.eval_batches("val"))[0].shape == (8, 3, 16, 16)
     assert torch.load(file, weights_only=True)["images"].dtype == torch.uint8
+
+
+def test_the_config_decides_the_augmentation_and_the_fingerprint_names_it(prepared, cached):
+    from kit.config import Config
+    from kit.data.pipeline import batches_for
+
+    config = Config(image_size=SIZE, batch_size=16, seed=0)
+    same = batches_for(config, prepared, device="cpu")
+    assert same.settings == {"image_size": SIZE, "batch_size": 16, "seed": 0, "crop_scale": config.crop_scale,
+                             "crop_ratio": config.crop_ratio, "flip": True}
+    assert same.fingerprint == cached.fingerprint
+    unflipped = batches_for(config.replace(flip=False), prepared, device="cpu")
+    narrow = batches_for(config.replace(crop_scale=(0.9, 1.0)), prepared, device="cpu")
+    assert len({same.fingerprint, unflipped.fingerprint, narrow.fingerprint}) == 3
+    # Same order and crops, only the flips differ: without flip no image is mirrored.
+    _, _, flips = epoch_plan(64, 40, seed=0, epoch=1, flip=False)
+    assert not flips.any()
+    first, plain = next(same.train_batches(1))[0], next(unflipped.train_batches(1))[0]
+    assert not torch.equal(first, plain)
+    assert not torch.equal(next(narrow.train_batches(1))[0], first)

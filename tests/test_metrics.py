@@ -1,11 +1,12 @@
-"""kit.metrics: predictions, confusion matrix, per-class scores, the test.csv format, evaluate_run."""
+"""kit.metrics and kit.predictions: predictions, confusion matrix, per-class scores, the test.csv format, evaluate_run."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from kit.config import Config
-from kit.metrics import accuracy, confusion, evaluate_run, per_class_scores, predict, to_course_format
+from kit.metrics import accuracy, confusion, per_class_scores, to_course_format
+from kit.predictions import evaluate_run, predict
 from kit.train import build_model_for, fit
 from tiny_batches import TinyBatches
 

@@ -2,6 +2,7 @@
 
 import pytest
 import torch
+from torch import nn
 from torchvision import models as tv_models
 
 from kit.models import MODEL_NAMES, build_model, count_parameters, summary
@@ -46,11 +47,36 @@ def test_the_shortcut_is_the_only_difference(image):
     plain.load_state_dict(shared)  # strict: every plain parameter exists in the ResNet
     with torch.no_grad():
         assert not torch.allclose(plain(image), resnet(image))
-    # Removing the shortcut by hand from the ResNet's blocks recovers the plain net exactly.
-    for block in (m for m in resnet.modules() if hasattr(m, "conv2")):
-        block.forward = type(plain.layer1[0]).forward.__get__(block)
+
+
+def _blocks(model):
+    return [block for stage in (model.layer1, model.layer2, model.layer3, model.layer4) for block in stage]
+
+
+def _block_outputs_with_a_silent_branch(model):
+    """Each block's output when its branch outputs zeros (its last BN's scale and shift set to 0), for a random
+    input: whatever remains came around the branch, through a shortcut."""
+    outputs = []
     with torch.no_grad():
-        assert torch.equal(plain(image), resnet(image))
+        for block in _blocks(model.eval()):
+            last_norm = getattr(block, "bn3", None) or block.bn2
+            nn.init.zeros_(last_norm.weight)
+            nn.init.zeros_(last_norm.bias)
+            x = torch.randn(2, block.conv1.in_channels, 8, 8, generator=torch.Generator().manual_seed(1))
+            outputs.append(block(x))
+    return outputs
+
+
+@pytest.mark.parametrize("name", ["plain18", "plain34", "plain50"])
+def test_no_block_of_a_plain_net_has_a_path_around_its_branch(name):
+    outputs = _block_outputs_with_a_silent_branch(build_model(name))
+    assert len(outputs) == {"plain18": 8, "plain34": 16, "plain50": 16}[name]
+    assert all(torch.count_nonzero(out) == 0 for out in outputs)
+
+
+@pytest.mark.parametrize("name", ["resnet18", "resnet34", "resnet50"])
+def test_every_block_of_a_resnet_passes_its_input_around_the_branch(name):
+    assert all(torch.count_nonzero(out) > 0 for out in _block_outputs_with_a_silent_branch(build_model(name)))
 
 
 @pytest.mark.parametrize("name", MODEL_NAMES)
@@ -119,3 +145,31 @@ def test_weights_saved_from_a_compiled_model_load(tmp_path, image):
     model = build_model("resnet34", num_classes=5, weights=path).eval()
     with torch.no_grad():
         assert torch.equal(model(image), reference(image))
+
+
+def test_build_model_for_leaves_the_callers_random_streams_alone():
+    from kit.config import Config
+    from kit.models import build_model_for
+
+    config = Config(model="resnet18", seed=5)
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    first = build_model_for(config, 5)
+    assert torch.equal(torch.rand(3), expected)
+    second = build_model_for(config, 5)
+    assert all(torch.equal(a, b) for a, b in zip(first.state_dict().values(), second.state_dict().values()))
+    other_seed = build_model_for(config.replace(seed=6), 5)
+    assert not torch.equal(first.conv1.weight, other_seed.conv1.weight)
+
+
+def test_the_parameter_budget_cannot_be_switched_off_from_a_config():
+    from kit.config import Config
+    from kit.models import PARAMETER_BUDGET, build_model_for
+
+    with pytest.raises(ValueError, match="must not set max_parameters"):
+        Config(model_options={"groups": 2, "max_parameters": None})
+    with pytest.raises(ValueError, match=f"over the budget of {PARAMETER_BUDGET:,}"):
+        build_model_for(Config(model="resnet34", model_options={"groups": 2}), 5)
+    with pytest.raises(ValueError, match="Unknown model option.*squeeze"):
+        build_model_for(Config(model_options={"squeeze": True}), 5)

@@ -46,9 +46,25 @@ def test_citations_list_every_chosen_option_with_its_paper():
     assert set(catalogue()["option"]) >= {"preact", "se", "multipath", "groups"}
 
 
-def test_check_choice_does_not_write(tmp_path):
-    check_choice(CHOICE)
+def test_check_choice_does_not_write(tmp_path, monkeypatch):
+    monkeypatch.setenv("KIT_WORKSPACE", str(tmp_path))  # where a save would land: the default workspace ...
+    monkeypatch.chdir(tmp_path)  # ... or the current folder
+    table = check_choice(CHOICE)
+    assert list(table["run"]) == list(CHOICE)
     assert not list(tmp_path.iterdir())
+    save_choice(tmp_path, CHOICE)  # the check above can fail: saving does write here
+    assert [p.name for p in tmp_path.iterdir()] == [CHOICE_FILE]
+
+
+def test_run_names_follow_the_one_rule_of_run_folders(tmp_path):
+    from kit.run_folder import run_dir_for
+
+    for bad in ("a/b", "-x", ".hidden", "a b"):
+        with pytest.raises(ValueError, match="plain folder name") as refused:
+            check_choice({bad: {"se": True}, "b": {"preact": True}})
+        with pytest.raises(ValueError, match="plain folder name") as also_refused:
+            run_dir_for(tmp_path, bad)
+        assert str(also_refused.value) in str(refused.value)
 
 
 def test_the_report_adds_the_trained_choices_and_warns_about_the_rest(tmp_path):

@@ -1,5 +1,6 @@
 """kit.train: the epoch loop on tiny in-memory data (resnet18 at 32 px, CPU)."""
 
+import errno
 import json
 
 import pandas as pd
@@ -11,6 +12,7 @@ import kit.train
 from kit.config import Config
 from kit.train import (HISTORY_COLUMNS, BatchSizeTooLarge, ConfigMismatchError, TrainingDiverged, build_model_for,
                        fit, load_checkpoint, lr_factor, run_dir_for, set_seed)
+from kit.run_folder import LOCK_FILE
 from kit.runs import load_run
 from tiny_batches import TinyBatches
 
@@ -29,7 +31,7 @@ def _without_timing(history: pd.DataFrame) -> pd.DataFrame:
     return history.drop(columns=TIMING)
 
 
-pytestmark = pytest.mark.usefixtures("one_thread")
+pytestmark = pytest.mark.usefixtures("one_thread", "english")
 
 
 @pytest.fixture(scope="module")
@@ -50,9 +52,9 @@ def test_loss_falls_on_learnable_data(reference):
 
 def test_run_files_hold_what_the_history_says(reference):
     run_dir, model, history = reference
-    assert {p.name for p in run_dir.iterdir()} == {"config.json", "history.csv", "metrics.json", "last.pt",
-                                                   "best.pt", "predictions.csv",
-                                                   "gradient_norms.csv"}  # no temporary files left
+    assert {p.name for p in run_dir.iterdir()} - {LOCK_FILE} == {
+        "config.json", "history.csv", "metrics.json", "last.pt", "best.pt", "predictions.csv", "gradient_norms.csv"}
+    # no temporary files left, and the trainer's lock released
     assert Config.from_json(run_dir / "config.json") == CONFIG
     pd.testing.assert_frame_equal(pd.read_csv(run_dir / "history.csv"), history)
     run = load_run(run_dir)
@@ -141,17 +143,17 @@ def test_a_crash_while_writing_a_checkpoint_keeps_the_previous_one(tmp_path, mon
     def save_that_dies_halfway(obj, handle, *args, **kwargs):
         if isinstance(obj, dict) and obj.get("epoch") == 2 and "optimizer" in obj:
             real_save({"model": obj["model"]}, handle)
-            handle.truncate(handle.tell() // 2)  # half a file on disk, then the process "dies"
-            raise OSError("disk full")
+            handle.truncate(handle.tell() // 2)  # half a file on disk, then the disk is full
+            raise OSError(errno.ENOSPC, "No space left on device")
         return real_save(obj, handle, *args, **kwargs)
 
     monkeypatch.setattr(torch, "save", save_that_dies_halfway)
     run_dir = tmp_path / "run"
-    with pytest.raises(RuntimeError, match="Writing the run files failed.*disk full"):
+    with pytest.raises(OSError, match=r"Writing .*last.pt failed: the disk is full .*previous checkpoint is intact"):
         _train(run_dir, config)
     last = load_checkpoint(run_dir / "last.pt")
     assert last["epoch"] == 1 and not last["finished"]
-    assert sorted(p.name for p in run_dir.iterdir() if p.name.startswith(".")) == []  # temp file removed
+    assert sorted(p.name for p in run_dir.iterdir() if p.name.startswith(".")) == [LOCK_FILE]  # temp file removed
     assert len(load_run(run_dir).history) == 1
 
     monkeypatch.setattr(torch, "save", real_save)
@@ -168,7 +170,10 @@ def test_a_nan_loss_stops_with_advice_and_keeps_the_last_good_epoch(tmp_path):
 
 
 class _SmallNet(nn.Module):
-    """A few-kilobyte network that 'runs out of memory' above a given batch size."""
+    """A few-kilobyte network that 'runs out of memory' above a given batch size. It stands in for CONFIG's model,
+    so it names itself as build_model would (fit trains only what the Config describes)."""
+
+    kit_name, kit_options = CONFIG.model, CONFIG.model_options
 
     def __init__(self, fits: int) -> None:
         super().__init__()
@@ -193,7 +198,7 @@ def test_data_that_does_not_match_the_config_is_refused(tmp_path):
         fit(model, TinyBatches(batch_size=4), CONFIG, tmp_path / "a", progress=False)
     with pytest.raises(ValueError, match="16 px images but config.image_size is 32"):
         fit(model, TinyBatches(image_size=16), CONFIG, tmp_path / "b", progress=False)
-    with pytest.raises(ValueError, match="model is resnet18 but config.model is 'plain18'"):
+    with pytest.raises(ValueError, match="model is resnet18 .* the Config says plain18"):
         fit(build_model_for(CONFIG, 5), TinyBatches(), CONFIG.replace(model="plain18"), tmp_path / "c")
 
 
@@ -269,3 +274,60 @@ def test_a_finished_run_refuses_other_data(tmp_path):
     with pytest.raises(ConfigMismatchError, match="other data or another split"):
         _train(tmp_path / "run", config, data=other)
     assert (tmp_path / "run" / "metrics.json").read_text() == before  # nothing overwritten
+
+
+def _evaluations(*losses):
+    """A stand-in for ``_evaluate`` giving these val losses, one per epoch (val acc 0.5)."""
+    queue = list(losses)
+    return lambda *args: (queue.pop(0), 0.5)
+
+
+def test_a_nan_val_loss_stops_the_run_and_never_becomes_best(tmp_path, monkeypatch):
+    monkeypatch.setattr(kit.train, "_evaluate", _evaluations(1.2, float("nan")))
+    run_dir = tmp_path / "run"
+    with pytest.raises(TrainingDiverged, match=r"validation loss became nan in epoch 2.*keep epoch 1, the last"):
+        _train(run_dir, CONFIG.replace(epochs=3))
+    assert load_checkpoint(run_dir / "best.pt")["epoch"] == 1
+    assert load_checkpoint(run_dir / "last.pt")["epoch"] == 1
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert metrics["best"]["epoch"] == metrics["last"]["epoch"] == 1 and not metrics["finished"]
+
+
+def test_a_nan_val_loss_in_the_first_epoch_keeps_only_the_initial_weights(tmp_path, monkeypatch):
+    monkeypatch.setattr(kit.train, "_evaluate", _evaluations(float("nan")))
+    with pytest.raises(TrainingDiverged, match="no epoch was good yet"):
+        _train(tmp_path / "run", CONFIG.replace(epochs=2))
+    assert not (tmp_path / "run" / "best.pt").exists()
+    assert load_checkpoint(tmp_path / "run" / "last.pt")["epoch"] == 0
+
+
+def test_a_loss_orders_of_magnitude_above_guessing_is_warned_about(tmp_path, monkeypatch):
+    monkeypatch.setattr(kit.train, "_evaluate", _evaluations(1e23))
+    with pytest.warns(kit.train.LossExploding, match="val_loss of epoch 1 .1e\\+23. is .* times that of guessing"):
+        _train(tmp_path / "run", CONFIG.replace(epochs=1, warmup_epochs=0))
+
+
+def test_weight_decay_and_label_smoothing_reach_the_training(tmp_path):
+    """Each setting changes what is trained; a fit that ignored one would repeat the baseline exactly."""
+    base = CONFIG.replace(epochs=1, model_options={}, warmup_epochs=0, label_smoothing=0.0, weight_decay=0.0,
+                          optimizer="sgd", lr=0.05)
+    runs = {name: _train(tmp_path / name, config) for name, config in {
+        "base": base, "decay": base.replace(weight_decay=0.5), "smooth": base.replace(label_smoothing=0.5)}.items()}
+    weights = {name: torch.cat([p.detach().flatten() for n, p in model.named_parameters() if "conv" in n])
+               for name, (model, _) in runs.items()}
+    assert weights["decay"].norm() < weights["base"].norm()  # decay pulls every weight towards zero
+    assert not torch.equal(weights["smooth"], weights["base"])
+    base_loss, smooth_loss = (runs[name][1]["val_loss"].iloc[0] for name in ("base", "smooth"))
+    assert smooth_loss != base_loss
+
+
+def test_a_model_or_batches_unlike_the_config_are_refused(tmp_path):
+    plain_options = CONFIG.replace(model_options={})
+    with_se = build_model_for(plain_options.replace(model_options={"se": True}), 5)
+    with pytest.raises(ValueError, match=r"model is resnet18 \{'se': True\} but the Config says resnet18 \{\}"):
+        fit(with_se, TinyBatches(), plain_options, tmp_path / "a", progress=False)
+    data = TinyBatches()
+    data.settings = {"batch_size": 8, "image_size": 32, "seed": 0, "flip": False}  # as batches_for(config) records
+    with pytest.raises(ValueError, match=r"built with flip=False \(Config: True\)"):
+        fit(build_model_for(CONFIG, 5), data, CONFIG, tmp_path / "b", progress=False)
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b" / "config.json").exists()

@@ -5,11 +5,14 @@ writable, full disk), and the kit's own failures with a message for the student.
 its traceback is shown.
 """
 
+from kit.checkpoint import DamagedCheckpoint
 from kit.data.sources import DataUnavailableError
-from kit.train import BatchSizeTooLarge, TrainingDiverged
+from kit.oom import BatchSizeTooLarge
+from kit.run_folder import RunLocked
+from kit.train import TrainingDiverged
 
 EXPECTED_FAILURES: tuple[type[BaseException], ...] = (
-    ValueError, OSError, DataUnavailableError, TrainingDiverged, BatchSizeTooLarge,
+    ValueError, OSError, DataUnavailableError, TrainingDiverged, BatchSizeTooLarge, DamagedCheckpoint, RunLocked,
 )
 
 

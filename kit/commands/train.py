@@ -7,8 +7,9 @@ from pathlib import Path
 
 from kit.commands.options import config_overrides
 from kit.config import Config
-from kit.data import load_prepared, make_batches, prepare
+from kit.data import load_prepared, prepare
 from kit.data.batches import Batches
+from kit.data.pipeline import batches_for
 from kit.env import default_device, default_workspace, gpu_status, smoke_mode
 from kit.train import build_model_for, fit, run_dir_for
 
@@ -48,8 +49,7 @@ def setup_training(args: argparse.Namespace) -> tuple[Config, Path, Batches]:
     print(f"data: {source} -> {report['n_images']} images; train {sizes['train']}, val {sizes['val']}, "
           f"test images {len(prepared.test) if sizes['test'] == 0 else sizes['test']}; "
           f"val images with a duplicate in train: {report['val_with_duplicate_in_train']}")
-    data = make_batches(prepared, image_size=config.image_size, batch_size=config.batch_size, device=device,
-                        seed=config.seed)
+    data = batches_for(config, prepared, device=device)
     return config, workspace, data
 
 

@@ -20,15 +20,19 @@ torchvision transforms on ``min(2, cpus)`` worker processes. It decodes with the
 evaluation tensors are identical to the cached path's, and it uses the same per-image crop boxes.
 
 Both implement ``kit.data.batches.Batches``: the order and the augmentation of epoch ``e`` depend only on
-``(seed, e)``, so a resumed run sees exactly the batches an uninterrupted one would have seen.
+``(seed, e)`` and the Config's augmentation fields (``batches_for(config)``), so a resumed run sees exactly the
+batches an uninterrupted one would have seen.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
 import math
 import os
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -40,8 +44,10 @@ from PIL import Image
 from torch import Tensor
 from torchvision.ops import roi_align
 
+from kit.config import CROP_RATIO, CROP_SCALE, Config
 from kit.data.prepare import Prepared, load_prepared
 from kit.data.reading import open_rgb
+from kit.env import default_device
 from kit.files import atomic_save
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -49,10 +55,6 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 EVAL_CROP_FRACTION = 0.875
 """Evaluation resizes the short side to ``image_size / 0.875`` (256 for 224) and keeps the centre, as is
 standard for ImageNet models since AlexNet; the cache stores images at that side."""
-CROP_SCALE = (0.25, 1.0)
-"""Range of the crop's area as a share of the (square) cached image. torchvision's default is (0.08, 1); a
-milder lower bound suits a 1000-image dataset trained for tens of epochs."""
-CROP_RATIO = (3 / 4, 4 / 3)
 CACHE_VERSION = 1  # bump when load_square changes, so old caches are not reused
 
 
@@ -134,12 +136,13 @@ def _epoch_generator(seed: int, epoch: int) -> torch.Generator:
 
 
 def epoch_plan(n: int, side: int, seed: int, epoch: int, scale: tuple[float, float] = CROP_SCALE,
-               ratio: tuple[float, float] = CROP_RATIO) -> tuple[Tensor, Tensor, Tensor]:
+               ratio: tuple[float, float] = CROP_RATIO, flip: bool = True) -> tuple[Tensor, Tensor, Tensor]:
     """Order, crop boxes and flips of one training epoch.
 
     Returns ``order`` (a permutation of ``0..n-1``), ``boxes`` (``n x 4`` int: top, left, height, width of the
     crop for the image at each position of ``order``) and ``flips`` (``n`` bools). Boxes follow torchvision's
-    ``RandomResizedCrop.get_params`` (10 tries of area and aspect, else the whole image), vectorised.
+    ``RandomResizedCrop.get_params`` (10 tries of area and aspect, else the whole image), vectorised. Without
+    ``flip`` no image is flipped (the flips are still drawn, so the crops stay those of the flipping plan).
     """
     generator = _epoch_generator(seed, epoch)
     order = torch.randperm(n, generator=generator)
@@ -156,7 +159,7 @@ def epoch_plan(n: int, side: int, seed: int, epoch: int, scale: tuple[float, flo
     height = torch.where(fits.any(dim=1), height[rows, first], torch.full((n,), side))
     top = (torch.rand(n, generator=generator) * (side - height + 1)).long().clamp(max=side - height)
     left = (torch.rand(n, generator=generator) * (side - width + 1)).long().clamp(max=side - width)
-    flips = torch.rand(n, generator=generator) < 0.5
+    flips = (torch.rand(n, generator=generator) < 0.5) & flip
     return order, torch.stack([top, left, height, width], dim=1), flips
 
 
@@ -183,25 +186,42 @@ def crop_resize_flip(images: Tensor, boxes: Tensor, flips: Tensor, size: int) ->
 
 # --------------------------------------------------------------------------------------------------- batches
 
+@dataclass(frozen=True)
+class Augmentation:
+    """How the training images of every epoch are ordered, cropped and flipped (the Config fields of the same
+    names): a function of ``(seed, epoch)`` alone."""
+
+    seed: int = 0
+    crop_scale: tuple[float, float] = CROP_SCALE
+    crop_ratio: tuple[float, float] = CROP_RATIO
+    flip: bool = True
+
+    def plan(self, n: int, side: int, epoch: int) -> tuple[Tensor, Tensor, Tensor]:
+        """``epoch_plan`` of ``n`` images cached at ``side`` px in ``epoch``."""
+        return epoch_plan(n, side, self.seed, epoch, self.crop_scale, self.crop_ratio, self.flip)
+
+
 class _Splits:
     """Shared bookkeeping: the rows, labels and class indices of each split."""
 
-    def __init__(self, prepared: Prepared, image_size: int, batch_size: int, seed: int,
-                 crop_scale: tuple[float, float], device: torch.device):
+    def __init__(self, prepared: Prepared, image_size: int, batch_size: int, augmentation: Augmentation,
+                 device: torch.device):
         if batch_size < 1 or image_size < 8:
             raise ValueError(f"need batch_size >= 1 and image_size >= 8; got {batch_size}, {image_size}")
         self.classes = tuple(prepared.classes)
         self.batch_size = batch_size
         self.image_size = image_size
         self.side = cache_side(image_size)
-        self.seed = seed
-        self.crop_scale = crop_scale
+        self.augmentation = augmentation
+        self.settings = {"image_size": image_size, "batch_size": batch_size, **dataclasses.asdict(augmentation)}
+        """The Config fields these batches follow: ``fit`` refuses a Config that says otherwise."""
         self.device = device
         index = {c: i for i, c in enumerate(self.classes)}
         self._frames = {s: prepared.frame(s) for s in ("train", "val", "test")}
         split_rows = prepared.split[["filename", "label", "split"]].to_csv(index=False)
-        self.fingerprint = hashlib.sha256(f"{prepared.fingerprint}\n{split_rows}".encode()).hexdigest()[:16]
-        """Which images, labels and split these batches come from: a run records it and refuses other data."""
+        settings = json.dumps(self.settings, sort_keys=True)
+        self.fingerprint = hashlib.sha256(f"{prepared.fingerprint}\n{split_rows}\n{settings}".encode()).hexdigest()[:16]
+        """Which images, labels, split and augmentation these batches give: a run records it and refuses others."""
         self._labels = {s: torch.tensor([index.get(lbl, -1) for lbl in f["label"]], dtype=torch.long)
                         for s, f in self._frames.items()}
         if self._frames["train"].empty:
@@ -224,9 +244,9 @@ class _Splits:
 class CachedBatches(_Splits):
     """``Batches`` from the uint8 cache kept on the device (or in CPU memory when it does not fit there)."""
 
-    def __init__(self, prepared: Prepared, *, image_size: int, batch_size: int, device: torch.device, seed: int = 0,
-                 crop_scale: tuple[float, float] = CROP_SCALE, progress: bool = False):
-        super().__init__(prepared, image_size, batch_size, seed, crop_scale, device)
+    def __init__(self, prepared: Prepared, *, image_size: int, batch_size: int, device: torch.device, 
+                 augmentation: Augmentation = Augmentation(), progress: bool = False):
+        super().__init__(prepared, image_size, batch_size, augmentation, device)
         relpaths, images = load_or_build_cache(prepared, self.side, progress=progress)
         self.storage = _storage_for(images, device)
         self.images = images.to(self.storage)
@@ -244,7 +264,7 @@ class CachedBatches(_Splits):
         return batch
 
     def train_batches(self, epoch: int) -> Iterator[tuple[Tensor, Tensor]]:
-        order, boxes, flips = epoch_plan(len(self._rows["train"]), self.side, self.seed, epoch, self.crop_scale)
+        order, boxes, flips = self.augmentation.plan(len(self._rows["train"]), self.side, epoch)
         # One transfer per epoch instead of one per step.
         rows = self._rows["train"][order.to(self.storage)]
         labels = self._device_labels["train"][order.to(self.device)]
@@ -299,9 +319,9 @@ class _DecodedImages(torch.utils.data.Dataset):
 class LoaderBatches(_Splits):
     """``Batches`` from a standard ``DataLoader`` decoding on CPU workers, for data too big to cache."""
 
-    def __init__(self, prepared: Prepared, *, image_size: int, batch_size: int, device: torch.device, seed: int = 0,
-                 crop_scale: tuple[float, float] = CROP_SCALE, num_workers: int | None = None):
-        super().__init__(prepared, image_size, batch_size, seed, crop_scale, device)
+    def __init__(self, prepared: Prepared, *, image_size: int, batch_size: int, device: torch.device, 
+                 augmentation: Augmentation = Augmentation(), num_workers: int | None = None):
+        super().__init__(prepared, image_size, batch_size, augmentation, device)
         self.num_workers = min(2, os.cpu_count() or 1) if num_workers is None else num_workers
         self._datasets = {s: _DecodedImages(list(f["path"]), self._labels[s], self.side, image_size)
                           for s, f in self._frames.items()}
@@ -311,7 +331,7 @@ class LoaderBatches(_Splits):
                                            num_workers=self.num_workers, pin_memory=self.device.type == "cuda")
 
     def train_batches(self, epoch: int) -> Iterator[tuple[Tensor, Tensor]]:
-        order, boxes, flips = epoch_plan(len(self._datasets["train"]), self.side, self.seed, epoch, self.crop_scale)
+        order, boxes, flips = self.augmentation.plan(len(self._datasets["train"]), self.side, epoch)
         keys = [(int(i), *map(int, box), bool(flip)) for i, box, flip in zip(order, boxes, flips)]
         for images, labels in self._loader("train", keys):
             yield images.to(self.device, non_blocking=True), labels.to(self.device, non_blocking=True)
@@ -323,10 +343,12 @@ class LoaderBatches(_Splits):
 
 
 def make_batches(source: Prepared | str | Path | None = None, *, image_size: int = 224, batch_size: int = 32,
-                 device: torch.device | str | None = None, seed: int = 0, cache: bool = True,
-                 crop_scale: tuple[float, float] = CROP_SCALE, num_workers: int | None = None,
-                 progress: bool = False) -> CachedBatches | LoaderBatches:
+                 device: torch.device | str | None = None, seed: int = 0, crop_scale: tuple[float, float] = CROP_SCALE,
+                 crop_ratio: tuple[float, float] = CROP_RATIO, flip: bool = True, cache: bool = True,
+                 num_workers: int | None = None, progress: bool = False) -> CachedBatches | LoaderBatches:
     """The one entry point from a prepared dataset to training batches (``kit.data.batches.Batches``).
+
+    ``batches_for(config, source)`` passes a Config's values; ``fit`` refuses batches that differ from its Config.
 
     Args:
         source: the result of ``prepare`` or a workspace folder where it ran (``None``: the default workspace).
@@ -334,18 +356,25 @@ def make_batches(source: Prepared | str | Path | None = None, *, image_size: int
         batch_size: images per batch.
         device: where batches are delivered (``kit.env.default_device()``).
         seed: seeds the training order and augmentation (with the epoch number).
+        crop_scale, crop_ratio: area and aspect ranges of the random resized crop.
+        flip: random horizontal flips.
         cache: ``True`` for the device-resident uint8 cache; ``False`` for the DataLoader path (data too big
             to cache).
-        crop_scale: area range of the random resized crop.
         num_workers: DataLoader workers (``min(2, cpus)``); only for ``cache=False``.
         progress: show a progress bar while the cache is built.
     """
-    from kit.env import default_device
-
     prepared = source if isinstance(source, Prepared) else load_prepared(source)
     device = torch.device(device) if device is not None else default_device()
+    augmentation = Augmentation(seed=seed, crop_scale=tuple(crop_scale), crop_ratio=tuple(crop_ratio), flip=flip)
     if cache:
-        return CachedBatches(prepared, image_size=image_size, batch_size=batch_size, device=device, seed=seed,
-                             crop_scale=crop_scale, progress=progress)
-    return LoaderBatches(prepared, image_size=image_size, batch_size=batch_size, device=device, seed=seed,
-                         crop_scale=crop_scale, num_workers=num_workers)
+        return CachedBatches(prepared, image_size=image_size, batch_size=batch_size, device=device,
+                             augmentation=augmentation, progress=progress)
+    return LoaderBatches(prepared, image_size=image_size, batch_size=batch_size, device=device,
+                         augmentation=augmentation, num_workers=num_workers)
+
+
+def batches_for(config: Config, source: Prepared | str | Path | None = None, **options) -> CachedBatches | LoaderBatches:
+    """``make_batches`` with ``config``'s image size, batch size, seed and augmentation; ``options`` are
+    ``make_batches``' others (``device``, ``cache``, ``num_workers``, ``progress``)."""
+    return make_batches(source, image_size=config.image_size, batch_size=config.batch_size, seed=config.seed,
+                        crop_scale=config.crop_scale, crop_ratio=config.crop_ratio, flip=config.flip, **options)
