@@ -596,3 +596,46 @@ def test_smoke_report_on_data_prepared_by_the_kit(tmp_path):
     assert "](images/misclassified_plain34.png)" in shown and "⚠" not in shown
     with zipfile.ZipFile(zip_path(readme.parent)) as packed:
         assert "images/misclassified_plain34.png" in packed.namelist()
+
+
+def test_comparisons_say_how_sure_the_difference_is(workspace, report, tmp_path, fast_figures):
+    from kit.comparisons import format_pvalue
+    from kit.stats import accuracy_interval, mcnemar
+
+    t, stats = STRINGS["id"], table("stats", "id")
+    results = section(report.read_text(encoding="utf-8"), t["results"])
+    assert f"### {t['uncertainty']}" in results
+    row = table_with(results, stats["mcnemar_p"])[0]
+    plain, resnet = (pd.read_csv(workspace / "runs" / n / "predictions.csv").set_index("filename")
+                     for n in ("plain34", "resnet34"))
+    correct_plain = (plain["label"] == plain["prediction"]).to_numpy()
+    correct_resnet = (resnet.loc[plain.index, "label"] == resnet.loc[plain.index, "prediction"]).to_numpy()
+    interval = accuracy_interval(correct_plain)
+    assert row[stats["accuracy_a"]] == (f"{numbers.percent(interval.estimate)} [{numbers.percent(interval.low)}, "
+                                        f"{numbers.percent(interval.high)}]")
+    assert row[stats["mcnemar_p"]] == format_pvalue(mcnemar(correct_plain, correct_resnet).pvalue)
+    assert "McNemar p = " in results.split(f"### {t['summary']}")[0]  # the verdict, in words
+    references = section(report.read_text(encoding="utf-8"), t["references"])
+    assert "McNemar, Q. (1947)" in references and "Dietterich, T. G. (1998)" in references
+
+    extra = section(write_report(workspace, header=HEADER, out_dir=tmp_path / "r", extra_runs=["resnet34_se"])
+                    .read_text(encoding="utf-8"), t["extra"])
+    assert [r[stats["model_b"]] for r in table_with(extra, stats["mcnemar_p"])] == ["resnet34_se"]
+
+    other = with_images(write_workspace(tmp_path / "other"))  # ResNet-34 evaluated on other val images
+    predictions = pd.read_csv(other / "runs/resnet34/predictions.csv")
+    predictions.assign(filename="x" + predictions["filename"]).to_csv(other / "runs/resnet34/predictions.csv",
+                                                                      index=False)
+    results = section(write_report(other, header=HEADER).read_text(encoding="utf-8"), t["results"])
+    assert t["uncertainty_problem"].format(a="Plain-34", b="ResNet-34", error="") in results
+    assert stats["mcnemar_p"] not in results
+
+
+def test_the_language_the_group_chose_is_the_reports(workspace, tmp_path, fast_figures):
+    from kit.language import save_language
+
+    chosen = write_workspace(tmp_path / "ws")
+    save_language(chosen, "en")  # start(..., language="en") in any notebook, as `kit all` finds it later
+    assert f"\n## {STRINGS['en']['results']}\n" in write_report(chosen, header=HEADER).read_text(encoding="utf-8")
+    text = write_report(chosen, header=HEADER, language="id").read_text(encoding="utf-8")  # said here: wins
+    assert f"\n## {STRINGS['id']['results']}\n" in text

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Iterable, Mapping, Sequence
 
 from kit.models import describe_options
+from kit.report import uncertainty
 from kit.report.context import ReportContext
 from kit.runs import RunResult
 
@@ -76,10 +77,13 @@ def modification_references(runs: Sequence[RunResult], t: Mapping[str, str]) -> 
 
 def references_section(ctx: ReportContext) -> str:
     """Every paper the report cites, each once: He et al. (2016) and batch normalization (the networks and the
-    degradation experiment), the papers behind the runs' settings, then those behind the modifications."""
+    degradation experiment), the papers behind the runs' settings and the comparisons' statistics, then those
+    behind the modifications."""
     citations = [HE_2016, IOFFE_2015]
     for run in [*ctx.runs, *ctx.extra_runs]:
         citations += run_citations(run)
+    if uncertainty.comparable(ctx.runs[0], ctx.runs[1:]) or uncertainty.comparable(ctx.runs[-1], ctx.extra_runs):
+        citations += uncertainty.CITATIONS
     citations += list(_modification_uses(ctx.extra_runs)[0])
     unique = list(dict.fromkeys(citations))
     return "\n".join([f"## {ctx.text['references']}", "", *[f"{i}. {c}" for i, c in enumerate(unique, start=1)]])

@@ -13,6 +13,7 @@ from kit import plots
 from kit.report.context import ReportContext
 from kit.report.facts import comparison_facts
 from kit.report.references import modification_references
+from kit.report.uncertainty import uncertainty_lines
 from kit.runs import RunResult, differing_hyperparameters
 from kit.tables import comparison_table, f1_table, hyperparameter_table, per_class_table, run_summary_table, to_markdown
 
@@ -35,10 +36,11 @@ def summary_markdown(runs: Sequence[RunResult], language: str | None = None) -> 
 
 def results_section(ctx: ReportContext) -> str:
     """The metric comparison table (best and last epoch) with what "best" means, marked when the runs are
-    smoke/CPU runs, and a summary of each run."""
+    smoke/CPU runs, how sure the difference is (intervals, McNemar), and a summary of each run."""
     t = ctx.text
     return "\n".join([f"## {t['results']}", "", *_best_epoch_note(ctx.runs, t), "", *_small_settings_note(ctx.runs, t),
-                      comparison_markdown(ctx.runs, ctx.language), "", f"### {t['summary']}", "",
+                      comparison_markdown(ctx.runs, ctx.language),
+                      *uncertainty_lines(ctx.runs[0], ctx.runs[1:], ctx.language), "", f"### {t['summary']}", "",
                       summary_markdown(ctx.runs, ctx.language)])
 
 
@@ -184,5 +186,6 @@ def extra_runs_section(ctx: ReportContext) -> str | None:
     curves = plots.compare_curves(group, language=ctx.language)
     lines += ["", ctx.figure(curves, "curves_extra", f"{t['curves']} {t['extra']}"), ""]
     lines += [f"- {fact}" for fact in comparison_facts(reference, ctx.extra_runs, t)]
+    lines += uncertainty_lines(reference, ctx.extra_runs, ctx.language)
     lines += modification_references(ctx.extra_runs, t)
     return "\n".join(lines)

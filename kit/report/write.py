@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from kit.header import Header, load_header
+from kit.language import saved_language
 from kit.modifications import load_choice
 from kit.report.archive import write_zip, zip_path
 from kit.report.context import ReportContext, Section, as_header, read_csv, read_json
@@ -48,15 +49,17 @@ def write_report(workspace: str | Path, runs: Sequence[str | Path | RunResult] =
     creates it.
 
     ``header``: a ``kit.header.Header`` or its dict; by default the header saved in the workspace
-    (``kit.header.load_header``). ``language``: ``"id"`` or ``"en"``; by default the language of the existing
-    report in ``out_dir``, else ``kit.text.current_language()``. The group's text between keep markers is
+    (``kit.header.load_header``). ``language``: ``"id"`` or ``"en"``; by default the language the group chose
+    (``kit.language``, saved in the workspace), else that of the existing report in ``out_dir``, else
+    ``kit.text.current_language()``. The group's text between keep markers is
     carried over; if the existing README was edited anywhere else, it is first copied to
     ``README.edited-<YYYYmmdd-HHMMSS>.md`` with a ``ReportEditedWarning``.
     """
     workspace = Path(workspace)
     out_dir = Path(out_dir) if out_dir is not None else workspace / "report"
     readme = out_dir / "README.md"
-    language = check_language(language or stored_language(readme) or current_language())
+    language = check_language(language or saved_language(workspace) or stored_language(readme)
+                              or current_language())
     header = as_header(header) if header is not None else load_header(workspace)
     loaded = load_runs(runs, workspace)
     if not loaded:

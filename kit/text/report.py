@@ -76,6 +76,11 @@ STRINGS = {
         "small_settings": "⚠ Run ini memakai pengaturan kecil (smoke/CPU: {settings}); angkanya hanya uji jalan, "
                           "bukan hasil.",
         "summary": "Ringkasan run",
+        "uncertainty": "Seberapa pasti perbedaannya?",
+        "uncertainty_note": "Dari `predictions.csv` tiap run (bobot epoch terbaik), pada gambar val yang sama: akurasi "
+                            "dengan interval Wilson 95%, selisih dengan interval bootstrap berpasangan 95%, dan uji "
+                            "McNemar eksak atas gambar yang hanya benar oleh salah satu model (Dietterich 1998).",
+        "uncertainty_problem": "⚠ {a} dan {b} tidak dapat dibandingkan per gambar: {error}",
         "curves": "Kurva training",
         "curves_note": "Garis putus-putus = train, garis penuh = val.",
         "confusion": "Confusion matrix",
@@ -211,6 +216,12 @@ STRINGS = {
         "small_settings": "⚠ These runs use small settings (smoke/CPU: {settings}); their numbers only test that the "
                           "pipeline runs, they are not results.",
         "summary": "Run summary",
+        "uncertainty": "How certain is the difference?",
+        "uncertainty_note": "From each run's `predictions.csv` (the best epoch's weights), on the same val images: "
+                            "accuracy with its Wilson 95% interval, the difference with its paired bootstrap 95% "
+                            "interval, and McNemar's exact test on the images only one of the two models gets right "
+                            "(Dietterich 1998).",
+        "uncertainty_problem": "⚠ {a} and {b} cannot be compared image by image: {error}",
         "curves": "Training curves",
         "curves_note": "Dashed = train, solid = val.",
         "confusion": "Confusion matrices",
