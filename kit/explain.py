@@ -47,7 +47,7 @@ LAST_STAGE = "layer4"
 KINDS = ("correct", "mistake")
 """The images chosen per class: the most confident correct one and the most confident mistake."""
 BATCH = 16
-"""Images per forward/backward pass: keeps the activations of a 224-px ResNet-34 well under 1 GB."""
+"""Images per forward/backward pass: bounds the activations kept for the backward pass, whatever the count."""
 
 
 @dataclass(frozen=True)

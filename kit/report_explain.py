@@ -36,7 +36,7 @@ def gradcam_markdown(runs: Sequence[str | Path | RunResult], out_dir: str | Path
         loaded = load_runs(runs, workspace)
         chosen, cams = compare_gradcam(loaded, workspace, image_dir=image_dir)
         figure = gradcam_comparison(chosen, cams, language=language)
-    except (FileNotFoundError, ValueError, KeyError) as error:
+    except (FileNotFoundError, ValueError, KeyError, RuntimeError) as error:  # RuntimeError: unreadable best.pt
         return "\n".join(lines + [tr("explain.unavailable", language, reason=error)])
     models = " vs ".join(cam.run for cam in cams)
     image = _save(figure, Path(out_dir), name)

@@ -273,6 +273,10 @@ def test_report_markdown_saves_the_figure_or_says_why_not(workspace, tmp_path):
     missing = gradcam_markdown(["plain18", "resnet18"], tmp_path / "other", "en", workspace=workspace,
                                image_dir=workspace / "images")
     assert "best.pt" in missing and "![" not in missing and not (tmp_path / "other").exists()
+    (workspace / "runs" / "resnet18" / "best.pt").write_bytes(b"cut short by a disconnect")
+    broken = gradcam_markdown(["resnet18"], tmp_path / "other", "en", workspace=workspace,
+                              image_dir=workspace / "images")
+    assert tr("explain.unavailable", "en", reason="") in broken and "best.pt" in broken and "![" not in broken
 
 
 def test_report_section_adds_the_modifications_beside_the_last_compared_run(workspace, tmp_path, monkeypatch):
