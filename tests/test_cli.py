@@ -65,11 +65,15 @@ def test_help_and_argument_errors_answer_without_loading_torch(argv):
     assert "usage: kit" in done.stdout + done.stderr
 
 
+REQUIRED_ARGUMENTS = {"grade": ["SUBMISSIONS", "--labels", "LABELS.csv", "--out", "DIR"], "leak": ["FOLDER"]}
+"""The least each command with required arguments parses."""
+
+
 def test_every_command_resolves_to_its_implementation():
     parser = build_parser()
     for command in COMMANDS:
         assert callable(command.implementation()), command.name
-        assert parser.parse_args([command.name] if command.name != "data" else ["data"]).chosen is command
+        assert parser.parse_args([command.name, *REQUIRED_ARGUMENTS.get(command.name, [])]).chosen is command
 
 
 def test_kit_train_on_the_synthetic_default(workspace, capsys):
