@@ -9,6 +9,7 @@ cell shows each once).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -20,22 +21,44 @@ from kit.data.dedup import NEAR_THRESHOLD, duplicate_groups
 from kit.data.reading import open_rgb
 from kit.data.report import compare_splits
 from kit.data.split import leakage_pairs, split_counts
+from kit.report.data_source import describe_source
 from kit.text import table
 
 THUMBNAIL_SIDE = 160
 
-REPORT_ITEMS = ("source", "n_images", "blank_rows", "duplicate_rows", "missing_files", "unreadable_files",
-                "unlisted_files", "unique_by_bytes", "unique_by_pixels", "duplicate_groups",
+REPORT_ITEMS = ("n_images", "blank_rows", "duplicate_rows", "missing_files", "unreadable_files",
+                "unlisted_files", "large_images", "unique_by_bytes", "unique_by_pixels", "duplicate_groups",
                 "images_in_duplicate_groups", "largest_duplicate_group", "near_threshold",
-                "val_with_duplicate_in_train", "test_listed", "n_test_images", "test_with_duplicate_in_train",
-                "test_with_duplicate_in_val")
+                "val_with_duplicate_in_train", "test_listed", "n_test_images", "missing_test_files",
+                "unreadable_test_files", "unlisted_test_files", "test_with_duplicate_in_train_val",
+                "test_with_duplicate_in_train", "test_with_duplicate_in_val")
 """The headline entries of data_report.json, in the order ``report_table`` lists them (absent ones are skipped)."""
+
+
+@dataclass(frozen=True)
+class SourceLine:
+    """Where the data came from, as the report says it (``kit.report.describe_source``): shown as Markdown."""
+
+    markdown: str
+
+    def _repr_markdown_(self) -> str:
+        return self.markdown
+
+    def __str__(self) -> str:
+        return self.markdown.replace("**", "").replace("`", "")
+
+
+def source_line(report: Mapping[str, Any], language: str | None = None) -> SourceLine:
+    """The data's source in the words of the submission report: the course zip with its size and sha256, a
+    folder, or, impossible to miss, the synthetic stand-in whose numbers are not results."""
+    sentences = table("report", language)
+    return SourceLine(f"**{sentences['source']}:** {describe_source(report, sentences)}")
 
 
 def report_table(report: Mapping[str, Any], language: str | None = None) -> pd.DataFrame:
     """The data report's headline numbers, one named row each, then images per format and per class."""
     t = table("data_figures", language)
-    rows = [(t[key], _cell(report[key])) for key in REPORT_ITEMS if key in report]
+    rows = [(t[key], numbers.count(report[key])) for key in REPORT_ITEMS if key in report]
     rows += [(t["format_item"].format(format=k), numbers.count(v)) for k, v in report["formats"].items()]
     rows += [(t["class_item"].format(label=k), numbers.count(v)) for k, v in report["per_class"].items()]
     return pd.DataFrame(rows, columns=[t["item"], t["value"]])
@@ -166,19 +189,6 @@ def plot_leakage_examples(split: pd.DataFrame, hashes: pd.DataFrame, records: pd
              (paths[m], t["leakage_train"].format(filename=m, kind=t[f"kind_{kind.replace(' ', '_')}"], distance=d))]
             for v, m, kind, d in zip(pairs["filename"], pairs["match"], pairs["kind"], pairs["distance"])]
     return _image_grid(rows, t["leakage_title"])
-
-
-def _cell(value: Any) -> str:
-    """A data-report entry as table text: counts with grouped digits; the source as its own words."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        return _describe(value)
-    return numbers.count(value)
-
-
-def _describe(value: Any) -> str:
-    if isinstance(value, Mapping):
-        return ", ".join(f"{key}: {_describe(item)}" for key, item in value.items())
-    return str(value)
 
 
 def _thumbnail(path: str) -> np.ndarray:

@@ -12,7 +12,7 @@ import warnings
 
 import pytest
 
-from kit import data_figures
+from kit import data_figures, text
 from kit.data import prepare
 from kit.data.reading import DataWarning
 from kit.data.report import SPLIT_WAYS, compare_splits
@@ -68,6 +68,19 @@ def test_tables_speak_the_language_not_raw_keys(prepared, language, words):
     shown = " ".join(" ".join(map(str, [*t.columns.to_flat_index(), t.index.name, *t.iloc[:, 0]])) for t in tables)
     assert all(word in shown for word in words), shown
     assert not any(key in shown for key in RAW_KEYS), shown
+
+
+def test_every_count_of_the_data_report_is_shown(prepared):
+    counts = [key for key, value in prepared.report.items() if isinstance(value, int) and not isinstance(value, bool)]
+    shown = set(data_figures.report_table(prepared.report, language="en")["item"])
+    english = text.table("data_figures", "en")
+    assert counts and [key for key in counts if english.get(key) not in shown] == []  # nothing silently left out
+
+
+@pytest.mark.parametrize("language, words", [("id", "Data sintetis"), ("en", "Synthetic data")])
+def test_the_source_line_cannot_miss_synthetic_data(prepared, language, words):
+    line = data_figures.source_line(prepared.report, language=language)
+    assert words in line._repr_markdown_() and words in str(line) and "**" not in str(line)
 
 
 def test_the_leakage_table_writes_shares_as_percent(prepared):
