@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Iterable, Mapping, Sequence
 
 from kit.models import describe_options
-from kit.report import uncertainty
 from kit.report.context import ReportContext
+from kit.report.uncertainty import CITATIONS as STATISTICS_CITATIONS
+from kit.report.uncertainty import comparable
 from kit.runs import RunResult
 
 HE_2016 = ("He, K., Zhang, X., Ren, S., & Sun, J. (2016). Deep Residual Learning for Image Recognition. CVPR, "
@@ -82,8 +83,8 @@ def references_section(ctx: ReportContext) -> str:
     citations = [HE_2016, IOFFE_2015]
     for run in [*ctx.runs, *ctx.extra_runs]:
         citations += run_citations(run)
-    if uncertainty.comparable(ctx.runs[0], ctx.runs[1:]) or uncertainty.comparable(ctx.runs[-1], ctx.extra_runs):
-        citations += uncertainty.CITATIONS
+    if comparable(ctx.runs[0], ctx.runs[1:]) or comparable(ctx.runs[-1], ctx.extra_runs):
+        citations += STATISTICS_CITATIONS
     citations += list(_modification_uses(ctx.extra_runs)[0])
     unique = list(dict.fromkeys(citations))
     return "\n".join([f"## {ctx.text['references']}", "", *[f"{i}. {c}" for i, c in enumerate(unique, start=1)]])
