@@ -52,7 +52,10 @@ class Header:
         group_name = _one_line(self.group_name.strip(), "GROUP_NAME")
         if isinstance(self.members, (str, bytes, Mapping)) or not hasattr(self.members, "__iter__"):
             raise ValueError(tr("header.members_type", value=self.members))
-        members = tuple(_member(position, member) for position, member in enumerate(self.members, start=1))
+        given = list(self.members)
+        if given and all(isinstance(entry, str) for entry in given):  # ("Ani", "122140001"): one pair, no list
+            raise ValueError(tr("header.members_type", value=self.members))
+        members = tuple(_member(position, member) for position, member in enumerate(given, start=1))
         if not members:
             raise ValueError(tr("header.members_empty"))
         nims = [nim for _, nim in members if _is_nim(nim)]

@@ -74,7 +74,8 @@ def test_bad_members_are_one_clear_message(english, members, message):
         Header("Kelompok 7", members)
 
 
-@pytest.mark.parametrize("members", [None, "Budi, 122140001", {"Budi": "122140001"}, 122140001])
+@pytest.mark.parametrize("members", [None, "Budi, 122140001", {"Budi": "122140001"}, 122140001,
+                                     ("Budi", "122140001")])
 def test_members_of_the_wrong_type_are_named_not_a_type_error(english, members):
     with pytest.raises(ValueError, match=r"MEMBERS must be a list of \(name, NIM\) pairs.*holds"):
         Header("Kelompok 7", members)
