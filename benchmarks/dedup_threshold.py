@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from kit.data.dedup import NEAR_THRESHOLD, group_duplicates, hash_distances, hash_image, image_hashes
 from kit.data.reading import DataWarning, open_rgb, read_dataset
@@ -54,7 +54,20 @@ def edits(path: str) -> dict[str, Image.Image]:
         "webp q=60": reencode(image, "WEBP", quality=60),
         "trim 4% each side": image.crop((w // 25, h // 25, w - w // 25, h - h // 25)),
         "trim 10% one side": image.crop((w // 10, 0, w, h)),
+        # the copies tests/test_data_dedup.py pins the threshold with
+        "trim 3% + resize 50%": reencode(image.crop((w * 3 // 100, h * 3 // 100, w - w * 3 // 100,
+                                                     h - h * 3 // 100)).resize((w // 2, h // 2)), "JPEG",
+                                         quality=75),
+        "rotate 3 degrees": reencode(image.rotate(3, resample=Image.Resampling.BICUBIC), "JPEG", quality=80),
+        "white banner on 20%": reencode(_banner(image), "JPEG", quality=80),
     }
+
+
+def _banner(image: Image.Image) -> Image.Image:
+    """A caption bar over the bottom fifth, as reposted food photos carry."""
+    marked = image.copy()
+    ImageDraw.Draw(marked).rectangle([0, int(image.height * 0.8), image.width, image.height], fill=(255, 255, 255))
+    return marked
 
 
 def main() -> None:

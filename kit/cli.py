@@ -52,7 +52,10 @@ def _training_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _train_arguments(parser: argparse.ArgumentParser) -> None:
     _training_arguments(parser)
-    parser.add_argument("--name", help="run name, the folder under WORKSPACE/runs (default: the model name)")
+    parser.add_argument("--name", help="run name, the folder under WORKSPACE/runs (default: the model name, "
+                                       "with -foldI for --fold I)")
+    parser.add_argument("--fold", type=int, metavar="I", help="train cross-validation fold I (val) on the other "
+                                                              "folds (train); needs `kit data --folds K` first")
 
 
 def _data_arguments(parser: argparse.ArgumentParser) -> None:

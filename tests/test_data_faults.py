@@ -208,3 +208,28 @@ def test_kit_data_on_a_damaged_zip_names_the_member_and_finishes(synthetic, tmp_
     assert main(["data", str(zip_path), "--workspace", str(tmp_path / "ws")]) == 0
     err = capsys.readouterr().err
     assert member in err and "Traceback" not in err
+
+
+# --------------------------------------------------------------------------------------------------- kit data
+
+def test_kit_data_prints_what_it_found_before_the_error(copy, tmp_path, capsys):
+    from kit.cli import main
+
+    for image in (copy / "train").iterdir():  # an empty train/: every listed file is absent
+        image.unlink()
+    assert main(["data", str(copy), "--workspace", str(tmp_path / "ws")]) == 2
+    err = capsys.readouterr().err
+    absent, failure = err.index("listed in train.csv but absent"), err.index("no readable labelled images")
+    assert absent < failure and "Traceback" not in err
+
+
+@pytest.mark.parametrize("content, said", [(b"", "train.csv is empty"),
+                                           (b"filename,label\n0001.jpg,bakso\n0002.jpg,r\xe9ndang\n",
+                                            "train.csv line 3 is not UTF-8")])
+def test_kit_data_names_a_broken_train_csv(copy, tmp_path, capsys, content, said):
+    from kit.cli import main
+
+    (copy / "train.csv").write_bytes(content)
+    assert main(["data", str(copy), "--workspace", str(tmp_path / "ws")]) == 2
+    err = capsys.readouterr().err
+    assert said in err and "Traceback" not in err

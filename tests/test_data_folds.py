@@ -111,3 +111,17 @@ def test_five_folds_of_the_mini_dataset_keep_every_group_in_one_fold_with_balanc
     share = counts.sum(axis=1) / 5
     assert (counts.sub(share, axis=0).abs().max(axis=1) <= 3).all(), counts  # each class within 3 of its fifth
     assert prepared.report["split_params"]["folds"] == 5
+
+
+def test_kit_train_fold_trains_on_that_folds_split(tmp_path, capsys):
+    from kit.cli import build_parser
+    from kit.commands.train import setup_training
+
+    workspace = tmp_path / "ws"
+    assert main(["data", "--workspace", str(workspace), "--folds", "3"]) == 0
+    args = build_parser().parse_args(["train", "--workspace", str(workspace), "--fold", "2", "--smoke"])
+    _, _, data = setup_training(args)
+    split = read_split(workspace / "split.csv")
+    assert set(data.frame("val")["filename"]) == set(split.loc[split["fold"] == 2, "filename"])
+    assert set(data.frame("train")["filename"]) == set(split.loc[split["fold"].isin([0, 1]), "filename"])
+    assert "fold 2 of 3" in capsys.readouterr().out

@@ -17,7 +17,8 @@ from kit.train import build_model_for, fit, run_dir_for
 def run(args: argparse.Namespace) -> int:
     """One training run: data (prepared or reused) -> model -> fit -> evaluation files."""
     config, workspace, data = setup_training(args)
-    train_and_report(config, data, workspace, args.name or config.model)
+    fold = f"-fold{args.fold}" if args.fold is not None else ""
+    train_and_report(config, data, workspace, args.name or config.model + fold)
     return 0
 
 
@@ -44,6 +45,9 @@ def setup_training(args: argparse.Namespace) -> tuple[Config, Path, Batches]:
     else:
         source = args.data or "synthetic"
         prepared = prepare(source, workspace, val_fraction=config.val_fraction, seed=config.split_seed)
+    if getattr(args, "fold", None) is not None:  # `kit train --fold I`: that fold is val, the others train
+        prepared = prepared.for_fold(args.fold)
+        source += f", fold {args.fold} of {prepared.folds}"
     report = prepared.report
     sizes = {split: int((prepared.split["split"] == split).sum()) for split in ("train", "val", "test")}
     print(f"data: {source} -> {report['n_images']} images; train {sizes['train']}, val {sizes['val']}, "

@@ -22,6 +22,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from kit import CLASSES
+from kit.text import tr
 
 MANIFEST = "synthetic.json"
 _EXIF_ROTATE_90_CW = 6  # EXIF orientation: "display after rotating 90 degrees clockwise"
@@ -103,11 +104,11 @@ def make_synthetic(root: str | Path, *, per_class: int = 20, size: tuple[int, in
     if (root / MANIFEST).is_file():
         if json.loads((root / MANIFEST).read_text()).get("arguments") == arguments:
             return root
-        raise FileExistsError(f"{root} holds a synthetic dataset made with other arguments; pick another folder")
+        raise FileExistsError(tr("data.synthetic_other_arguments", folder=root))
     if root.exists() and any(root.iterdir()):
-        raise FileExistsError(f"{root} is not empty; make_synthetic writes only into a new or empty folder")
+        raise FileExistsError(tr("data.synthetic_folder_not_empty", folder=root))
     if per_class < 4:
-        raise ValueError("per_class must be at least 4 (the quirks need a few images per class)")
+        raise ValueError(tr("data.synthetic_per_class", per_class=per_class))
 
     rng = np.random.default_rng(seed)
     labels = list(np.repeat(np.asarray(classes, dtype=object), per_class))

@@ -98,6 +98,12 @@ STRINGS = {
         # kit leak
         "leak_summary": "{folder}: {n} dari {checked} gambar adalah salinan gambar train/val ({exact} persis, "
                         "{near} mirip dalam {threshold} bit); {unreadable} berkas tidak terbaca.",
+        # the synthetic stand-in
+        "synthetic_other_arguments": "{folder} berisi dataset sintetis dengan pengaturan lain; pilih folder lain.",
+        "synthetic_folder_not_empty": "{folder} tidak kosong; make_synthetic hanya menulis ke folder baru atau "
+                                      "kosong.",
+        "synthetic_per_class": "per_class minimal 4 (keanehan data perlu beberapa gambar per kelas); yang "
+                               "diberikan: {per_class}",
     },
     "en": {
         "not_a_dataset": "{folder} is not a dataset folder: expected train.csv beside a train/ folder (course "
@@ -186,5 +192,12 @@ STRINGS = {
         # kit leak
         "leak_summary": "{folder}: {n} of {checked} images are copies of train/val images ({exact} exact, {near} "
                         "near within {threshold} bits); {unreadable} file(s) unreadable.",
+        # the synthetic stand-in
+        "synthetic_other_arguments": "{folder} holds a synthetic dataset made with other arguments; pick another "
+                                     "folder.",
+        "synthetic_folder_not_empty": "{folder} is not empty; make_synthetic writes only into a new or empty "
+                                      "folder.",
+        "synthetic_per_class": "per_class must be at least 4 (the quirks need a few images per class); got "
+                               "{per_class}",
     },
 }
