@@ -8,7 +8,7 @@
    is a snapshot of this working tree instead of GitHub) and fails if pip changed, upgraded or removed any package
    that was there before: in Colab that would replace a preinstalled package behind the student's back;
 3. adds nbval (the only test tool Colab lacks) and runs ``pytest notebooks/`` in smoke mode (``KIT_SMOKE=1``, set
-   by ``notebooks/conftest.py``);
+   by ``notebooks/conftest.py``), and ``tests/test_progress.py`` against Colab's ipywidgets 7;
 4. prints the versions that ran and the wall time of each step.
 
 The venv lives outside the repository (default ``~/.cache/if25-kit-colab-like``). Standard library only, so any
@@ -83,7 +83,7 @@ def build_venv(python: str, venv: Path) -> Path:
     pip_pins = [line.split()[0] for line in CONSTRAINTS.read_text().splitlines() if line.startswith("pip==")]
     if pip_pins:
         run([venv_python, "-m", "pip", "install", "-q", *pip_pins])
-    run([venv_python, "-m", "pip", "install", "-r", CONSTRAINTS])
+    run([venv_python, "-m", "pip", "install", "-q", "-r", CONSTRAINTS])
     baseline_file.write_text(json.dumps(freeze(venv_python), indent=1))
     stamp.write_text(digest)
     return venv_python
