@@ -42,11 +42,23 @@ ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
 MULTIPATH_MERGES = ("sum", "concat")
 
 
-def make_activation(name: str) -> nn.Module:
-    """A fresh activation module for ``name`` (one of ``ACTIVATIONS``)."""
+def check_activation(name: str) -> str:
+    """``name`` if it is one of ``ACTIVATIONS``, else a ``ValueError`` listing them."""
     if name not in ACTIVATIONS:
         raise ValueError(f"Unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}.")
-    return ACTIVATIONS[name]()
+    return name
+
+
+def check_multipath_merge(merge: str) -> str:
+    """``merge`` if it is one of ``MULTIPATH_MERGES``, else a ``ValueError`` listing them."""
+    if merge not in MULTIPATH_MERGES:
+        raise ValueError(f"Unknown multipath merge {merge!r}; choose one of {', '.join(MULTIPATH_MERGES)}.")
+    return merge
+
+
+def make_activation(name: str) -> nn.Module:
+    """A fresh activation module for ``name`` (one of ``ACTIVATIONS``)."""
+    return ACTIVATIONS[check_activation(name)]()
 
 
 @dataclass(frozen=True)
@@ -71,13 +83,11 @@ class BlockOptions:
     multipath: str | None = None
 
     def __post_init__(self) -> None:
-        if self.activation not in ACTIVATIONS:
-            raise ValueError(f"Unknown activation {self.activation!r}; choose one of {', '.join(ACTIVATIONS)}.")
+        check_activation(self.activation)
         if self.preact and not self.shortcut:
             raise ValueError("preact reorders BN and activation around the identity shortcut; a plain block has none.")
-        if self.multipath is not None and self.multipath not in MULTIPATH_MERGES:
-            choices = ", ".join(MULTIPATH_MERGES)
-            raise ValueError(f"Unknown multipath merge {self.multipath!r}; choose one of {choices}.")
+        if self.multipath is not None:
+            check_multipath_merge(self.multipath)
         if self.se_reduction is not None and self.se_reduction < 1:
             raise ValueError(f"se_reduction must be a positive integer, got {self.se_reduction}.")
         if not 0.0 <= self.dropout < 1.0:
@@ -137,9 +147,7 @@ class MultiPath(nn.Module):
         norm_layer: Callable[[int], nn.Module] = nn.BatchNorm2d,
     ) -> None:
         super().__init__()
-        if merge not in MULTIPATH_MERGES:
-            raise ValueError(f"Unknown multipath merge {merge!r}; choose one of {', '.join(MULTIPATH_MERGES)}.")
-        self.merge_mode = merge
+        self.merge_mode = check_multipath_merge(merge)
         self.paths = nn.ModuleDict(paths)
         self.merge: nn.Module | None = None
         if merge == "concat":

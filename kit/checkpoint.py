@@ -21,7 +21,7 @@ import torch
 from torch import Tensor, nn
 
 from kit.config import Config
-from kit.run_folder import history_frame
+from kit.run_folder import RUN_FILES, ConfigMismatchError, check_run_config, history_frame
 from kit.text import tr
 
 
@@ -126,3 +126,27 @@ def set_rng_state(state: dict[str, Any]) -> None:
     torch.set_rng_state(state["torch"])
     if state["cuda"] and torch.cuda.is_available() and len(state["cuda"]) == torch.cuda.device_count():
         torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def open_run(run_dir: Path, config: Config, data_fingerprint: str | None) -> dict[str, Any] | None:
+    """The last checkpoint of a run with ``config`` on the same data in ``run_dir``; None for a new run; an error
+    otherwise."""
+    if not (run_dir / "config.json").exists():
+        leftovers = [name for name in RUN_FILES if (run_dir / name).exists()]
+        if leftovers:
+            raise FileExistsError(f"{run_dir} holds {', '.join(leftovers)} but no config.json, so it is not a run "
+                                  "this kit can resume. Choose another run folder or delete this one.")
+        return None
+    check_run_config(run_dir, config)
+    if not (run_dir / "last.pt").exists():
+        return None  # stopped before its starting point was saved: nothing trained yet, start afresh
+    checkpoint = load_checkpoint(run_dir / "last.pt")
+    if Config.from_dict(checkpoint["config"]) != config:  # via Config: a field added since has its default
+        raise ConfigMismatchError(f"{run_dir / 'last.pt'} was written with another config than config.json; "
+                                  "the folder was edited by hand. Delete it to start over.")
+    trained_on = checkpoint.get("data")
+    if trained_on and data_fingerprint and trained_on != data_fingerprint:
+        raise ConfigMismatchError(
+            f"{run_dir} was trained on other data or another split (split.csv has changed since), so its numbers "
+            "would not match the data report. Train into a new folder, or delete this one to train it again.")
+    return checkpoint

@@ -155,7 +155,8 @@ class Config:
         check(isinstance(self.compile, bool), f"compile must be True or False, got {self.compile!r}")
         number("val_fraction", 0.0, 1.0, low_open=True, high_open=True)
         whole("grad_norm_every", 0)
-        if isinstance(self.warmup_epochs, int) and isinstance(self.epochs, int) and self.warmup_epochs >= self.epochs > 0:
+        if (isinstance(self.warmup_epochs, int) and isinstance(self.epochs, int)
+                and self.warmup_epochs >= self.epochs > 0):
             problems.append(f"warmup_epochs ({self.warmup_epochs}) must be smaller than epochs ({self.epochs}), "
                             "or the run never reaches its peak learning rate")
         if problems:
@@ -204,7 +205,8 @@ class Config:
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
-            raise ValueError(f"Unknown Config field(s): {', '.join(unknown)}. Known fields: {', '.join(sorted(known))}.")
+            raise ValueError(f"Unknown Config field(s): {', '.join(unknown)}. Known fields: "
+                             f"{', '.join(sorted(known))}.")
         return cls(**values)
 
     @classmethod

@@ -29,7 +29,8 @@ def parameter_groups(model: nn.Module) -> dict[str, list[nn.Parameter]]:
 
     For a ResNet (torchvision's or the kit's): ``conv1`` (stem conv + BN), one group per block of ``layer1`` ..
     ``layer4`` named ``conv2_x.1`` ... ``conv5_x.N``, then any other top-level module that has parameters under
-    its own name (``final_norm`` of a pre-activation net), and ``fc`` last. Any other network is grouped by its top-level
+    its own name (``final_norm`` of a pre-activation net), and ``fc`` last. Any other network is grouped by its
+    top-level
     modules. Every trainable parameter lands in exactly one group.
     """
     groups: dict[str, list[nn.Parameter]] = {}

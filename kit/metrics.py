@@ -13,7 +13,8 @@ import pandas as pd
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
 
-def confusion(predictions: pd.DataFrame, classes: tuple[str, ...] | list[str], *, normalize: bool = False) -> pd.DataFrame:
+def confusion(predictions: pd.DataFrame, classes: tuple[str, ...] | list[str], *,
+              normalize: bool = False) -> pd.DataFrame:
     """Confusion matrix of the labelled rows: rows are true classes, columns predicted ones.
 
     ``normalize=True`` divides each row by its count (each row sums to 1: the recall of that class on the

@@ -24,29 +24,24 @@ from typing import Any, Mapping, NamedTuple
 import pandas as pd
 import torch
 from torch import Tensor, nn
-from torchvision import models as tv_models
 from torchvision.models.resnet import BasicBlock, Bottleneck, ResNet
 
 from kit.blocks import (
-    ACTIVATIONS,
-    MULTIPATH_MERGES,
     BlockFactory,
     BlockOptions,
     KitBasicBlock,
     KitBlock,
     KitBottleneck,
+    check_activation,
+    check_multipath_merge,
     make_activation,
 )
 from kit.config import MODEL_NAMES, Config
+from kit.pretrained import load_weights
 
 STAGE_BLOCKS = {18: [2, 2, 2, 2], 34: [3, 4, 6, 3], 50: [3, 4, 6, 3]}
 """Blocks per stage (conv2_x .. conv5_x), Table 1 of He et al. (2016)."""
 
-_TORCHVISION_WEIGHTS = {
-    "resnet18": tv_models.ResNet18_Weights,
-    "resnet34": tv_models.ResNet34_Weights,
-    "resnet50": tv_models.ResNet50_Weights,
-}
 
 
 class PlainBasicBlock(BasicBlock):
@@ -233,16 +228,12 @@ def build_model(
         raise ValueError(f"Unknown dropout_where {dropout_where!r}; choose one of {', '.join(DROPOUT_PLACES)}.")
     if not 0.0 <= dropout < 1.0:
         raise ValueError(f"dropout must be a probability in [0, 1), got {dropout}.")
-    if multipath_merge not in MULTIPATH_MERGES:
-        raise ValueError(f"Unknown multipath_merge {multipath_merge!r}; choose one of {', '.join(MULTIPATH_MERGES)}.")
+    check_multipath_merge(multipath_merge)
     if not (isinstance(groups, int) and groups >= 1 and isinstance(width_per_group, int) and width_per_group >= 1):
         raise ValueError(f"groups and width_per_group must be positive integers, got {groups} and {width_per_group}.")
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"Unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}.")
+    check_activation(activation)
     block, layers = _architecture(key)
     bottleneck = issubclass(block, Bottleneck)
-    if multipath and bottleneck:
-        raise ValueError(f"multipath is defined for basic-block nets (18/34 layers), not for {name}.")
 
     options = BlockOptions(
         shortcut=not is_plain,
@@ -281,7 +272,7 @@ def build_model(
                 f"of {max_parameters:,} (max_parameters). Drop or shrink a modification, or raise the budget."
             )
     if weights is not None:
-        _load_weights(model, key, weights)
+        load_weights(model, key, weights)
     return model
 
 
@@ -296,7 +287,8 @@ MODEL_OPTION_DEFAULTS: dict[str, Any] = {
 def chosen_options(options: Mapping[str, Any]) -> dict[str, Any]:
     """The architecture options of ``options`` (``build_model`` keywords) that differ from their defaults: what a
     model built with them records as ``kit_options``. Pretrained ``weights`` are a starting point, not an option."""
-    return {k: v for k, v in options.items() if k not in ("weights", "max_parameters") and v != MODEL_OPTION_DEFAULTS[k]}
+    return {k: v for k, v in options.items()
+            if k not in ("weights", "max_parameters") and v != MODEL_OPTION_DEFAULTS[k]}
 
 
 def build_model_for(config: Config, num_classes: int) -> ResNet:
@@ -391,8 +383,7 @@ def describe_options(**options: Any) -> pd.DataFrame:
             f"Unknown model option(s) {', '.join(unknown)}; choose from {', '.join(MODEL_OPTION_DEFAULTS)}."
         )
     o = {**MODEL_OPTION_DEFAULTS, **options}
-    if o["activation"] not in ACTIVATIONS:
-        raise ValueError(f"Unknown activation {o['activation']!r}; choose one of {', '.join(ACTIVATIONS)}.")
+    check_activation(o["activation"])
     rows: list[tuple[str, str]] = []
     if o["preact"]:
         rows.append(("preact", "on"))
@@ -414,50 +405,6 @@ def describe_options(**options: Any) -> pd.DataFrame:
           "citation": MODIFICATIONS[key].citation} for key, value in rows],
         columns=["option", "value", "description", "citation"],
     )
-
-
-def _load_weights(model: ResNet, key: str, weights: str | Path) -> None:
-    """Load pretrained weights into ``model`` in place, keeping its own classification head when sizes differ."""
-    path = Path(weights).expanduser()
-    if path.suffix in {".pt", ".pth", ".bin"} or path.exists():
-        if not path.exists():
-            raise FileNotFoundError(f"Weights file not found: {path}")
-        state_dict = torch.load(path, map_location="cpu", weights_only=True)
-        if isinstance(state_dict, dict) and "model" in state_dict and isinstance(state_dict["model"], dict):
-            state_dict = state_dict["model"]  # a kit checkpoint (best.pt / last.pt)
-        # A model saved after torch.compile prefixes every key with "_orig_mod.".
-        state_dict = {k.removeprefix("_orig_mod."): v for k, v in state_dict.items()}
-        source = str(path)
-    else:
-        if key not in _TORCHVISION_WEIGHTS:
-            raise ValueError(f"No pretrained torchvision weights exist for {key}; train it from scratch.")
-        enum = _TORCHVISION_WEIGHTS[key]
-        try:
-            tv_weights = enum.DEFAULT if str(weights).upper() == "DEFAULT" else enum[str(weights)]
-        except KeyError:
-            names = ", ".join(w.name for w in enum)
-            raise ValueError(f"Unknown weights {weights!r} for {key}; choose DEFAULT, {names} or a file path.") from None
-        try:
-            state_dict = tv_weights.get_state_dict(progress=False)
-        except Exception as error:  # URLError, HTTPError, OSError, SSL errors: all mean "could not fetch"
-            raise RuntimeError(
-                f"Could not download {key} weights {tv_weights.name} from {tv_weights.url} ({error}). "
-                f"Without internet, download that file elsewhere and pass its path: "
-                f"build_model({key!r}, weights='resnet34.pth')."
-            ) from error
-        source = tv_weights.url
-    own_head = {k: v.shape for k, v in model.state_dict().items() if k.startswith("fc.")}
-    if any(state_dict.get(k) is not None and state_dict[k].shape != shape for k, shape in own_head.items()):
-        state_dict = {k: v for k, v in state_dict.items() if not k.startswith("fc.")}
-    try:
-        missing, unexpected = model.load_state_dict(state_dict, strict=False)
-    except RuntimeError as error:  # same names, other shapes: e.g. ResNet weights into a grouped net
-        raise ValueError(f"Weights from {source} do not fit {key}: {str(error).splitlines()[-1].strip()}") from None
-    missing = [k for k in missing if not k.startswith("fc.")]
-    if missing or unexpected:
-        raise ValueError(
-            f"Weights from {source} do not fit {key}: missing {missing[:5]}, unexpected {unexpected[:5]}."
-        )
 
 
 def count_parameters(model: nn.Module) -> int:

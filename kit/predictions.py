@@ -37,7 +37,8 @@ def predict(model: nn.Module, data: Batches, split: str = "val", *, amp: str = "
             chunks.append(logits.float().softmax(dim=1).cpu())
     probabilities = torch.cat(chunks).numpy() if chunks else np.zeros((0, len(classes)), dtype=np.float32)
     if len(probabilities) != len(frame):
-        raise ValueError(f"The {split} batches hold {len(probabilities)} images but frame({split!r}) lists {len(frame)}.")
+        raise ValueError(f"The {split} batches hold {len(probabilities)} images but frame({split!r}) lists "
+                         f"{len(frame)}.")
     labels = [_label_name(value, classes) for value in frame["label"]] if "label" in frame else [""] * len(frame)
     predicted = [classes[i] for i in probabilities.argmax(axis=1)] if len(frame) else []
     table = pd.DataFrame({

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from filelock import FileLock, Timeout
+from filelock import BaseFileLock, FileLock, SoftFileLock, Timeout
 
 from kit.config import EXPERIMENT_FILE, Config, experiment_conflicts
 from kit.files import atomic_write_text
@@ -156,17 +156,24 @@ def remove_stale_temporaries(run_dir: Path) -> list[Path]:
 class RunLock:
     """One trainer per run folder: an operating-system file lock (``filelock``) on ``run_dir/.trainer.lock``,
     released when the process ends however it ends, plus ``.trainer.json`` naming the holder (pid, host, start)
-    for the message a second trainer gets."""
+    for the message a second trainer gets.
+
+    Where the file system has no such locks (some network mounts), the lock is the file's existence
+    (``SoftFileLock``); one left by a process of this machine that no longer runs is then removed as stale.
+    """
 
     def __init__(self, run_dir: Path) -> None:
         self.run_dir = run_dir
-        self._lock = FileLock(str(run_dir / LOCK_FILE), timeout=0)
+        self._lock: BaseFileLock = FileLock(str(run_dir / LOCK_FILE), timeout=0)
 
     def __enter__(self) -> RunLock:
         try:
-            self._lock.acquire()
-        except Timeout:
-            raise RunLocked(self._holder_message()) from None
+            self._acquire()
+        except NotImplementedError:  # no flock here: fall back to a lock file whose existence is the lock
+            self._lock = SoftFileLock(str(self.run_dir / LOCK_FILE), timeout=0)
+            if self._holder_is_gone():
+                (self.run_dir / LOCK_FILE).unlink(missing_ok=True)
+            self._acquire()
         owner = {"pid": os.getpid(), "host": socket.gethostname(), "since": time.strftime("%Y-%m-%d %H:%M:%S")}
         atomic_write_text(self.run_dir / OWNER_FILE, json.dumps(owner) + "\n")
         return self
@@ -175,9 +182,32 @@ class RunLock:
         (self.run_dir / OWNER_FILE).unlink(missing_ok=True)
         self._lock.release()
 
-    def _holder_message(self) -> str:
+    def _acquire(self) -> None:
         try:
-            owner = json.loads((self.run_dir / OWNER_FILE).read_text(encoding="utf-8"))
+            self._lock.acquire()
+        except Timeout:
+            raise RunLocked(self._holder_message()) from None
+
+    def _owner(self) -> dict[str, Any] | None:
+        try:
+            return json.loads((self.run_dir / OWNER_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def _holder_is_gone(self) -> bool:
+        owner = self._owner()
+        if not owner or owner.get("host") != socket.gethostname():
+            return False  # another machine's process cannot be asked whether it still runs
+        try:
+            os.kill(int(owner["pid"]), 0)
+        except ProcessLookupError:
+            return True
+        except (OSError, KeyError, ValueError):
+            return False
+        return False
+
+    def _holder_message(self) -> str:
+        owner = self._owner()
+        if owner and {"pid", "host", "since"} <= set(owner):
             return tr("train.locked", run_dir=self.run_dir, pid=owner["pid"], host=owner["host"], since=owner["since"])
-        except (OSError, ValueError, KeyError):
-            return tr("train.locked_unknown", run_dir=self.run_dir)
+        return tr("train.locked_unknown", run_dir=self.run_dir)

@@ -18,7 +18,6 @@ import pandas as pd
 
 import kit
 from kit.env import default_workspace
-from kit.metrics import confusion as confusion_of
 from kit.metrics import per_class_scores
 from kit.run_folder import POINT_KEYS, REQUIRED_HISTORY_COLUMNS
 
@@ -207,14 +206,6 @@ def run_summary_table(runs: Sequence[RunResult]) -> pd.DataFrame:
                      "device": run.metrics.get("device"), "precision": run.metrics.get("precision"),
                      "train_seconds": seconds, "images_per_s": speed})
     return pd.DataFrame(rows)
-
-
-def confusion(run: RunResult, normalize: bool = False) -> pd.DataFrame:
-    """Confusion matrix (rows: true class, columns: predicted class), counts or normalized per true class.
-
-    Computed by :func:`kit.metrics.confusion` (scikit-learn) from the run's predictions.csv.
-    """
-    return confusion_of(run.require_predictions(), run.classes, normalize=normalize)
 
 
 def per_class_table(run: RunResult) -> pd.DataFrame:

@@ -4,14 +4,14 @@ The loop in ``fit`` reads top to bottom (in the spirit of Karpathy's nanoGPT ``t
 and the run folder, build the optimizer and schedule, start or resume, then for every epoch train, validate and
 hand the epoch's files to a background writer. Everything else lives in modules named for it:
 ``kit.run_folder`` (the files and the rules: one Config per folder, the experiment's settings, one trainer at a
-time), ``kit.checkpoint`` (what last.pt holds, RNG states included), ``kit.background_writer``, ``kit.oom`` (a
-batch size that fits) and ``kit.gradient_norms``. Everything the report shows is read back from the run files.
+time), ``kit.checkpoint`` (what last.pt holds, RNG states included), ``kit.optimizer`` (optimizer and learning-rate
+schedule), ``kit.background_writer``, ``kit.oom`` (a batch size that fits) and ``kit.gradient_norms``.
+Everything the report shows is read back from the run files.
 """
 
 from __future__ import annotations
 
 import copy
-import functools
 import math
 import time
 import warnings
@@ -25,15 +25,16 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from kit.background_writer import BackgroundWriter, write_files
-from kit.checkpoint import TrainingState, best_weights, load_checkpoint, set_seed
+from kit.checkpoint import TrainingState, best_weights, load_checkpoint, open_run, set_seed
 from kit.config import Config
 from kit.data.batches import Batches
 from kit.env import autocast_dtype, default_device
 from kit.gradient_norms import GradientNormRecorder, gradient_frame
 from kit.models import build_model_for, chosen_options, count_parameters
+from kit.optimizer import lr_factor, make_optimizer, make_scheduler
 from kit.oom import BatchSizeTooLarge, OutOfMemoryError, out_of_memory_message, precision_name
 from kit.predictions import evaluate_run
-from kit.run_folder import (GRADIENT_NORMS_FILE, HISTORY_COLUMNS, RUN_FILES, ConfigMismatchError, RunLock, best_row,
+from kit.run_folder import (GRADIENT_NORMS_FILE, HISTORY_COLUMNS, ConfigMismatchError, RunLock, best_row,
                             check_experiment, check_run_config, check_writable, history_frame, missing_derived_files,
                             remove_stale_temporaries, run_dir_for, summary_json)
 from kit.text import tr
@@ -98,7 +99,7 @@ def fit(model: nn.Module, data: Batches, config: Config, run_dir: str | Path, *,
     check_writable(run_dir)
     with RunLock(run_dir):
         remove_stale_temporaries(run_dir)
-        checkpoint = _open_run(run_dir, config, getattr(data, "fingerprint", None))
+        checkpoint = open_run(run_dir, config, getattr(data, "fingerprint", None))
         model.to(device)
         if checkpoint is not None and checkpoint["finished"]:
             return _load_finished(model, data, checkpoint, run_dir, device, progress)
@@ -315,45 +316,6 @@ def _scheduler_step(scheduler, *, first: bool) -> None:
 
 # ---- the pieces the loop uses --------------------------------------------------------------------------------
 
-def make_optimizer(model: nn.Module, config: Config) -> torch.optim.Optimizer:
-    """AdamW (Loshchilov & Hutter 2019), Adam (Kingma & Ba 2015) or SGD with Nesterov momentum (Sutskever et al.
-    2013, "On the importance of initialization and momentum in deep learning")."""
-    params = [p for p in model.parameters() if p.requires_grad]
-    if config.optimizer == "adamw":
-        return torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
-    if config.optimizer == "adam":
-        return torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay)
-    return torch.optim.SGD(params, lr=config.lr, momentum=config.momentum, nesterov=True,
-                           weight_decay=config.weight_decay)
-
-
-def lr_factor(step: int, *, kind: str, warmup_steps: int, total_steps: int, steps_per_epoch: int,
-              step_size: int, gamma: float) -> float:
-    """Multiplier of the peak lr at optimizer step ``step`` (0-based).
-
-    Linear warm-up over ``warmup_steps`` (Goyal et al. 2017), then ``cosine`` annealing to zero (Loshchilov &
-    Hutter 2017), ``step`` decay by ``gamma`` every ``step_size`` epochs (He et al. 2016), or ``none``.
-    """
-    if step < warmup_steps:
-        return (step + 1) / warmup_steps
-    if kind == "cosine":
-        progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
-        return 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
-    if kind == "step":
-        return gamma ** ((step // steps_per_epoch) // step_size)
-    return 1.0
-
-
-def make_scheduler(optimizer: torch.optim.Optimizer, config: Config,
-                   steps_per_epoch: int) -> torch.optim.lr_scheduler.LambdaLR:
-    """A per-step ``LambdaLR`` following ``lr_factor`` (per step, so warm-up is smooth within an epoch)."""
-    factor = functools.partial(
-        lr_factor, kind=config.scheduler, warmup_steps=config.warmup_epochs * steps_per_epoch,
-        total_steps=config.epochs * steps_per_epoch, steps_per_epoch=steps_per_epoch,
-        step_size=config.step_size, gamma=config.gamma)
-    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
-
-
 def _patience_ran_out(history: list[dict[str, Any]], config: Config) -> bool:
     """Early stopping (Prechelt 1998): ``patience`` epochs in a row without a new best ``monitor`` value."""
     if config.patience is None:
@@ -453,30 +415,6 @@ def check_data(data: Batches, config: Config) -> None:
     if differ:
         raise ValueError(tr("train.data_mismatch", changes=", ".join(
             f"{name}={value!r} (Config: {getattr(config, name)!r})" for name, value in differ.items())))
-
-
-def _open_run(run_dir: Path, config: Config, data_fingerprint: str | None) -> dict[str, Any] | None:
-    """The last checkpoint of a run with ``config`` on the same data in ``run_dir``; None for a new run; an error
-    otherwise."""
-    if not (run_dir / "config.json").exists():
-        leftovers = [name for name in RUN_FILES if (run_dir / name).exists()]
-        if leftovers:
-            raise FileExistsError(f"{run_dir} holds {', '.join(leftovers)} but no config.json, so it is not a run "
-                                  "this kit can resume. Choose another run folder or delete this one.")
-        return None
-    check_run_config(run_dir, config)
-    if not (run_dir / "last.pt").exists():
-        return None  # stopped before its starting point was saved: nothing trained yet, start afresh
-    checkpoint = load_checkpoint(run_dir / "last.pt")
-    if Config.from_dict(checkpoint["config"]) != config:  # via Config: a field added since has its default
-        raise ConfigMismatchError(f"{run_dir / 'last.pt'} was written with another config than config.json; "
-                                  "the folder was edited by hand. Delete it to start over.")
-    trained_on = checkpoint.get("data")
-    if trained_on and data_fingerprint and trained_on != data_fingerprint:
-        raise ConfigMismatchError(
-            f"{run_dir} was trained on other data or another split (split.csv has changed since), so its numbers "
-            "would not match the data report. Train into a new folder, or delete this one to train it again.")
-    return checkpoint
 
 
 def _device_name(device: torch.device) -> str:

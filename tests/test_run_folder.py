@@ -155,3 +155,21 @@ def test_run_lock_message_names_an_unknown_holder(tmp_path):
             with RunLock(tmp_path):
                 pass
         assert time.perf_counter() - started < 5  # refused at once, never waits
+
+
+def test_without_os_locks_a_dead_trainers_lock_file_is_removed_and_a_live_ones_refuses(tmp_path, monkeypatch):
+    import filelock
+
+    def no_flock(self, *args, **kwargs):
+        raise NotImplementedError("FileSystem does not appear to support flock")
+
+    monkeypatch.setattr(filelock.FileLock, "acquire", no_flock)  # as on a network mount without flock
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    (tmp_path / LOCK_FILE).write_text("")
+    owner = {"pid": int(dead.stdout), "host": __import__("socket").gethostname(), "since": "earlier"}
+    (tmp_path / OWNER_FILE).write_text(json.dumps(owner))
+    with RunLock(tmp_path):  # the holder no longer runs: its lock file does not block
+        with pytest.raises(RunLocked, match=f"pid {os.getpid()}"):
+            with RunLock(tmp_path):  # this process is alive: refused
+                pass
+    assert not (tmp_path / LOCK_FILE).exists()

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 import kit
-from kit.runs import (RunNotFoundError, comparison_table, confusion, differing_hyperparameters, f1_table,
+from kit.metrics import confusion
+from kit.runs import (RunNotFoundError, comparison_table, differing_hyperparameters, f1_table,
                       hyperparameter_table, load_run, load_runs, per_class_table, run_summary_table)
 from run_factory import write_run, write_workspace
 
@@ -93,10 +94,10 @@ def test_run_summary_table(workspace):
 def test_confusion_and_per_class_table_count_the_predictions(workspace):
     run = load_run("resnet34", workspace)
     predictions = run.predictions
-    counts = confusion(run)
+    counts = confusion(run.require_predictions(), run.classes)
     assert counts.to_numpy().sum() == len(predictions)
     assert np.trace(counts.to_numpy()) == predictions["correct"].sum()
-    normalized = confusion(run, normalize=True)
+    normalized = confusion(run.require_predictions(), run.classes, normalize=True)
     np.testing.assert_allclose(normalized.sum(axis=1), 1.0)
     table = per_class_table(run)
     assert list(table.index) == [*kit.CLASSES, "macro avg"]

@@ -49,6 +49,7 @@ from kit.data.prepare import Prepared, load_prepared
 from kit.data.reading import open_rgb
 from kit.env import default_device
 from kit.files import atomic_save
+from kit.progress import progress_bar
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -94,11 +95,7 @@ def build_cache(paths: list[str], side: int, *, workers: int | None = None, prog
 
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
         jobs = pool.map(decode, range(len(paths)))
-        if progress:
-            from tqdm.auto import tqdm
-
-            jobs = tqdm(jobs, total=len(paths), desc=f"caching {side}px images")
-        for _ in jobs:
+        for _ in progress_bar(jobs, total=len(paths), desc=f"caching {side}px images", enabled=progress):
             pass
     return torch.from_numpy(images).permute(0, 3, 1, 2).contiguous()
 
@@ -373,7 +370,8 @@ def make_batches(source: Prepared | str | Path | None = None, *, image_size: int
                          augmentation=augmentation, num_workers=num_workers)
 
 
-def batches_for(config: Config, source: Prepared | str | Path | None = None, **options) -> CachedBatches | LoaderBatches:
+def batches_for(config: Config, source: Prepared | str | Path | None = None,
+                **options) -> CachedBatches | LoaderBatches:
     """``make_batches`` with ``config``'s image size, batch size, seed and augmentation; ``options`` are
     ``make_batches``' others (``device``, ``cache``, ``num_workers``, ``progress``)."""
     return make_batches(source, image_size=config.image_size, batch_size=config.batch_size, seed=config.seed,
