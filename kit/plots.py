@@ -24,7 +24,8 @@ from sklearn.metrics import ConfusionMatrixDisplay
 from kit import numbers
 from kit.diagnostics import (block_order, block_profile, check_epochs, default_epochs, read_gradient_norms,
                              recorded_epochs)
-from kit.runs import RunResult, confusion, display_name, f1_table
+from kit.metrics import confusion
+from kit.runs import RunResult, display_name, f1_table
 from kit.text import table
 
 ImageSource = Path | str | Callable[[str], Any]
@@ -117,7 +118,7 @@ def compare_confusion_matrices(runs: Sequence[RunResult], normalize: bool = True
 
 
 def _draw_confusion(ax: Any, run: RunResult, normalize: bool, t: Any) -> None:
-    matrix = confusion(run, normalize=normalize)
+    matrix = confusion(run.require_predictions(), run.classes, normalize=normalize)
     display = ConfusionMatrixDisplay(matrix.to_numpy(), display_labels=list(matrix.columns))
     display.plot(ax=ax, cmap="Blues", colorbar=False, values_format=".2f" if normalize else "d",
                  xticks_rotation=45)
