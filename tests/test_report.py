@@ -66,8 +66,20 @@ def workspace(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def report(workspace, tmp_path_factory):
-    """The default Indonesian report of plain34 vs resnet34, written once for the read-only checks."""
-    return write_report(workspace, ["plain34", "resnet34"], header=HEADER, out_dir=tmp_path_factory.mktemp("r") / "report")
+    """The Indonesian report of plain34 vs resnet34, written once for the read-only checks."""
+    return write_report(workspace, ["plain34", "resnet34"], header=HEADER, language="id",
+                        out_dir=tmp_path_factory.mktemp("r") / "report")
+
+
+@pytest.fixture(autouse=True)
+def default_language(monkeypatch):
+    """Each test starts in the kit's default language, whatever a test before it chose."""
+    from kit.text import LANGUAGE_ENV, set_language
+
+    monkeypatch.delenv(LANGUAGE_ENV, raising=False)
+    set_language(None)
+    yield
+    set_language(None)
 
 
 # --- a small markdown reader: tables, sections, image links ------------------------------------------------

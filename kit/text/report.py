@@ -98,8 +98,10 @@ STRINGS = {
         "own_analysis_placeholder": "> ⚠ belum diisi: tuliskan analisis kelompok di sini (mengapa hasilnya begini, "
                                     "kaitkan dengan degradation problem dan residual connection, keterbatasan "
                                     "eksperimen). Teks di antara penanda `keep` tetap ada saat laporan dibuat ulang.",
-        "fact_best": "Pada epoch terbaik, akurasi val {b} {vb} (epoch {eb}) vs {a} {va} (epoch {ea}): selisih {d} poin.",
-        "fact_last": "Pada epoch terakhir, akurasi val {b} {vb} (epoch {eb}) vs {a} {va} (epoch {ea}): selisih {d} poin.",
+        "fact_best": "Pada epoch terbaik, akurasi val {b} {vb} (epoch {eb}) vs {a} {va} (epoch {ea}): "
+                     "selisih {d} poin.",
+        "fact_last": "Pada epoch terakhir, akurasi val {b} {vb} (epoch {eb}) vs {a} {va} (epoch {ea}): "
+                     "selisih {d} poin.",
         "fact_train_loss": "Loss train akhir: {b} {lb} vs {a} {la} (selisih {d}).",
         "fact_gap": "Selisih akurasi train − akurasi val pada epoch terakhir: {gaps}.",
         "fact_epochs": "{run}: {done} dari {planned} epoch dijalankan{early}; epoch terbaik {best}.",
@@ -126,8 +128,10 @@ STRINGS = {
                       "(sampel, n-1) atas seed yang selesai, dan nilai setiap seed, dari `metrics.json` tiap run.",
         "seeds_n": "Seed",
         "seeds_per_seed": "Akurasi val per seed (epoch terbaik)",
-        "seed_difference": "{b} − {a}, akurasi val ({point}): {mean} ± {std} poin atas {n} seed (per seed: {values}).",
-        "seed_difference_one": "{b} − {a}, akurasi val ({point}): {mean} poin, hanya 1 seed yang sama (tanpa sebaran).",
+        "seed_difference": "{b} − {a}, akurasi val ({point}): {mean} ± {std} poin atas {n} seed "
+                           "(per seed: {values}).",
+        "seed_difference_one": "{b} − {a}, akurasi val ({point}): {mean} poin, hanya 1 seed yang sama "
+                               "(tanpa sebaran).",
         "seed_difference_loss": "{b} − {a}, loss train (terakhir): {mean} ± {std} atas {n} seed.",
         "seed_unfinished": "⚠ {run}: seed {seeds} belum selesai, tidak dihitung.",
         "seed_problem": "⚠ Run seed tidak dapat diringkas: {error}",
@@ -241,8 +245,8 @@ STRINGS = {
                                     "limits). Text between the `keep` markers survives regenerating the report.",
         "fact_best": "At the best epoch, val accuracy of {b} is {vb} (epoch {eb}) vs {a} {va} (epoch {ea}): a "
                      "difference of {d} points.",
-        "fact_last": "At the last epoch, val accuracy of {b} is {vb} (epoch {eb}) vs {a} {va} (epoch {ea}): a difference "
-                     "of {d} points.",
+        "fact_last": "At the last epoch, val accuracy of {b} is {vb} (epoch {eb}) vs {a} {va} (epoch {ea}): a "
+                     "difference of {d} points.",
         "fact_train_loss": "Final train loss: {b} {lb} vs {a} {la} (difference {d}).",
         "fact_gap": "Train accuracy minus val accuracy at the last epoch: {gaps}.",
         "fact_epochs": "{run}: {done} of {planned} epochs run{early}; best epoch {best}.",
@@ -269,7 +273,8 @@ STRINGS = {
                       "(sample, n-1) over the finished seeds, and every seed's value, from each run's `metrics.json`.",
         "seeds_n": "Seeds",
         "seeds_per_seed": "Val accuracy per seed (best epoch)",
-        "seed_difference": "{b} − {a}, val acc ({point}): {mean} ± {std} points over {n} seeds (per seed: {values}).",
+        "seed_difference": "{b} − {a}, val acc ({point}): {mean} ± {std} points over {n} seeds "
+                           "(per seed: {values}).",
         "seed_difference_one": "{b} − {a}, val acc ({point}): {mean} points, only 1 seed in common (no spread).",
         "seed_difference_loss": "{b} − {a}, train loss (last): {mean} ± {std} over {n} seeds.",
         "seed_unfinished": "⚠ {run}: seeds {seeds} unfinished, not counted.",
