@@ -115,3 +115,15 @@ def test_constraints_file_knows_every_kit_dependency():
 def test_environment_yml_uses_conda_forge_only():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     assert set(env["channels"]) - {"nodefaults"} == {"conda-forge"}
+
+
+def test_colab_like_run_flags_a_replaced_package_but_not_an_added_one():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("colab_like", ROOT / "benchmarks" / "colab" / "colab_like.py")
+    colab_like = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(colab_like)
+    before = {"ipywidgets": "7.7.1", "torch": "2.11.0", "comm": "0.2.3"}
+    after = {"ipywidgets": "8.1.9", "torch": "2.11.0", "imagehash": "4.3.2"}
+    assert colab_like.changed_packages(before, after) == ["comm: 0.2.3 -> removed", "ipywidgets: 7.7.1 -> 8.1.9"]
+    assert colab_like.changed_packages(before, {**before, "imagehash": "4.3.2"}) == []
