@@ -111,7 +111,8 @@ def start(group_name: str, members: Sequence[tuple[str, str]], *, workspace: str
     use_language(path, language)
     header, note = use_header(Header(group_name, members), path)
     if header.warnings:
-        message = (tr("header.unfilled") if header.is_template
+        (name, nim), *_ = header.members
+        message = (tr("header.unfilled", group=header.group_name, name=name, nim=nim) if header.is_template
                    else tr("header.incomplete", problems=" ".join(header.warnings)))
         warnings.warn(message, HeaderWarning, stacklevel=2)
     device = default_device()

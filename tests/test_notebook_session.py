@@ -41,6 +41,7 @@ def test_placeholders_warn_visibly_but_run(tmp_path):
     assert session.header.is_placeholder
     message = str(caught[0].message)
     assert len(caught) == 1 and "\n" not in message and "MEMBERS" in message  # one warning, one line
+    assert "'Kelompok X'" in message and "'Nama Anggota 1'" in message  # naming what is still the example
 
 
 def test_a_partly_filled_header_warns_naming_what_is_left(tmp_path):

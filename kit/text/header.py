@@ -20,8 +20,9 @@ STRINGS = {
         "name_placeholder": "Anggota ke-{position}: nama masih berisi contoh {value!r}.",
         "nim_placeholder": "Anggota ke-{position} ({name}): NIM masih berisi contoh {value!r}.",
         "incomplete": "Header kelompok belum lengkap (laporan akan menandainya): {problems}",
-        "unfilled": "Header kelompok belum diisi: tulis nama kelompok di GROUP_NAME dan setiap anggota sebagai "
-                    "(nama, NIM) di MEMBERS, lalu jalankan ulang sel itu (laporan akan menandainya).",
+        "unfilled": "Header kelompok belum diisi: GROUP_NAME dan MEMBERS masih berisi contoh ({group!r}, {name!r}, "
+                    "{nim!r}, …). Tulis nama kelompok dan setiap anggota sebagai (nama, NIM), lalu jalankan ulang "
+                    "sel itu (laporan akan menandainya).",
         "saved_used": "Sel header belum diisi: memakai header yang tersimpan di workspace ({group}: {nims}).",
         "saved_replaced": "Header kelompok diganti: sebelumnya {old}, sekarang {new}.",
         "file_broken": "{path} tidak dapat dibaca sebagai header kelompok ({problem}). Hapus berkas itu lalu "
@@ -45,8 +46,9 @@ STRINGS = {
         "name_placeholder": "Member {position}: the name is still the placeholder {value!r}.",
         "nim_placeholder": "Member {position} ({name}): the NIM is still the placeholder {value!r}.",
         "incomplete": "The group header is incomplete (the report marks it): {problems}",
-        "unfilled": "The group header is not filled in: write your group's name in GROUP_NAME and every member "
-                    "as (name, NIM) in MEMBERS, then run that cell again (the report marks it).",
+        "unfilled": "The group header is not filled in: GROUP_NAME and MEMBERS still hold the examples ({group!r}, "
+                    "{name!r}, {nim!r}, …). Write your group's name and every member as (name, NIM), then run that "
+                    "cell again (the report marks it).",
         "saved_used": "The header cell is not filled in: using the header saved in the workspace ({group}: {nims}).",
         "saved_replaced": "The group header changed: it was {old}, it is now {new}.",
         "file_broken": "{path} cannot be read as a group header ({problem}). Delete that file and run the header "
