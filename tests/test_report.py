@@ -651,3 +651,20 @@ def test_the_language_the_group_chose_is_the_reports(workspace, tmp_path, fast_f
     assert f"\n## {STRINGS['en']['results']}\n" in write_report(chosen, header=HEADER).read_text(encoding="utf-8")
     text = write_report(chosen, header=HEADER, language="id").read_text(encoding="utf-8")  # said here: wins
     assert f"\n## {STRINGS['id']['results']}\n" in text
+
+
+def test_the_zip_takes_html_images_too_and_refuses_paths_outside_the_report(tmp_path):
+    from kit.report import write_zip
+
+    folder = tmp_path / "report"
+    (folder / "images").mkdir(parents=True)
+    for name in ("a.png", "b.png"):
+        (folder / "images" / name).write_bytes(b"\x89PNG " + name.encode())
+    (tmp_path / "outside.png").write_bytes(b"\x89PNG outside")
+    readme = folder / "README.md"
+    readme.write_text('![a](images/a.png)\n<img src="images/b.png" width="300">\n![web](https://x.org/c.png)\n'
+                      "![again](images/a.png)\n![up](../outside.png)\n", encoding="utf-8")
+    with pytest.warns(ReportArchiveWarning, match=r"\.\./outside\.png"):
+        archive = write_zip(readme)
+    with zipfile.ZipFile(archive) as packed:
+        assert sorted(packed.namelist()) == ["README.md", "images/a.png", "images/b.png"]

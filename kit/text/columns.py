@@ -15,7 +15,7 @@ STRINGS = {
         "val_loss": "Loss val",
         "parameters": "Parameter model",
         "epochs": "Epoch (selesai/rencana)",
-        "device": "Device",
+        "device": "Perangkat",
         "numeric_precision": "Presisi komputasi",
         "time": "Waktu training (s)",
         "speed": "Gambar/s",
