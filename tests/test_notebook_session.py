@@ -213,3 +213,11 @@ def test_in_colab_hand_in_offers_the_zip_for_download(tmp_path, monkeypatch):
     colab.files = types.SimpleNamespace(download=blocked)
     note = hand_in(tmp_path / "report" / "README.md").download_note
     assert "browser closed" in note and "Google Drive" in note  # says where the file still is; no crash
+
+
+def test_the_gpu_line_names_the_card_and_its_memory(monkeypatch):
+    monkeypatch.setattr(env, "default_device", lambda: env.torch.device("cuda"))
+    monkeypatch.setattr(env.torch.cuda, "get_device_name", lambda device: "Tesla T4")
+    monkeypatch.setattr(env.torch.cuda, "get_device_properties",
+                        lambda device: types.SimpleNamespace(total_memory=15 * 2**30))
+    assert env.gpu_status("id") == env.gpu_status("en") == "GPU: Tesla T4 (15 GiB)"
