@@ -8,10 +8,13 @@ Two layouts are detected automatically:
   under ``root/train/``; an optional ``test/`` folder holds unlabelled test images.
 
 Images are decoded by content, never by extension (the course data has WEBP and PNG files named ``.jpg``), turned
-upright from their EXIF orientation and converted to RGB. Problems that do not stop the work (blank rows,
-missing, unreadable or unlisted files) are counted and named in ``Dataset.problems`` and in one warning per
-kind; problems that make the labels untrustworthy (an unknown label, one file with two labels, an empty class)
-raise ``ValueError`` naming the rows.
+upright from their EXIF orientation and converted to RGB. Only regular files are opened: a link to nowhere or
+a named pipe called ``.jpg`` is an unreadable file, never a crash or a hang. Very large images are decoded at
+reduced size and named. Problems that do not stop the work (blank rows, missing, unreadable or unlisted files)
+are counted and named in ``Dataset.problems`` and in one warning per kind; problems that make the labels
+untrustworthy (an unknown label, one file with two labels, an empty class) and CSV files that cannot be read
+(empty, not UTF-8) raise ``ValueError`` naming the file and the rows or line. Every message comes from
+``kit.text`` (table ``data``), in the student's language.
 """
 
 from __future__ import annotations
