@@ -12,17 +12,21 @@ one ``kit.experiments.train_or_reuse``: a finished run is reused, an interrupted
   ``submitit.helpers.Checkpointable``, so a job that is preempted or reaches its time limit is requeued with the
   same arguments, and ``fit`` resumes it after its last finished epoch.
 
+With ``folds`` (``kit data --folds K`` wrote a fold column into split.csv) every (model, fold, seed) is a run
+``<m>-fold<f>-seed<s>`` trained with fold f as val and the other folds as train.
+
 The jobs never prepare data: the sweep needs a workspace where ``kit data`` (or notebook 01) has written
 split.csv, so every job trains on the same split and none races another writing it. :func:`sweep_summary`
-reads the finished runs back: mean ± std per model and, against a reference model, the paired per-seed
-differences with their t interval (``kit.stats``) and how many seeds' val sets tell the two apart (McNemar).
-
-Folds are not part of a sweep yet: the data side has no fold column in split.csv to train fold i from.
+reads the finished runs back: mean ± std per model and, against a reference model, the paired differences
+(per seed, or per fold with the Nadeau-Bengio correction) with their interval (``kit.stats``), and how many
+paired runs' val sets tell the two apart (McNemar).
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
+import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,11 +37,11 @@ import torch
 
 from kit.comparisons import compare_runs
 from kit.config import MODEL_NAMES, Config
+from kit.data import load_prepared
 from kit.data.batches import Batches
-from kit.experiments import (batches_factory, format_mean_std, paired_difference, seed_run_name, seed_summary,
-                             seed_table, train_or_reuse)
+from kit.experiments import batches_factory, format_mean_std, seed_run_name, seed_table, train_or_reuse
 from kit.runs import load_run
-from kit.stats import summarize_differences
+from kit.stats import corrected_resampled_ttest, summarize_differences
 
 try:
     import submitit
@@ -51,6 +55,8 @@ LOG_FOLDER = "sweep_logs"
 """Submitit's job folders (pickled calls, stdout/stderr per job) live in ``<workspace>/sweep_logs/<job id>``."""
 POLL_SECONDS = 1.0
 """How often the local executor's queue looks for a finished job."""
+LOCAL_TIMEOUT_MIN = 7 * 24 * 60
+"""Local jobs have no scheduler's time limit; submitit's local executor needs one (its default is 5 minutes)."""
 
 
 @dataclass(frozen=True)
@@ -79,14 +85,21 @@ class SlurmOptions:
 
 @dataclass(frozen=True)
 class SweepJob:
-    """One run of the sweep: ``model`` trained with ``seed`` into run ``name``."""
+    """One run of the sweep: ``model`` trained with ``seed`` (on cross-validation fold ``fold``) into run ``name``."""
 
     model: str
     seed: int
+    fold: int | None = None
+
+    @property
+    def group(self) -> str:
+        """The runs that differ only by their seed: ``resnet34``, or ``resnet34-fold2`` on fold 2."""
+        return self.model if self.fold is None else f"{self.model}-fold{self.fold}"
 
     @property
     def name(self) -> str:
-        return seed_run_name(self.model, self.seed)
+        """``resnet34-seed0``, or ``resnet34-fold2-seed0`` (``kit.experiments.seed_run_name`` of the group)."""
+        return seed_run_name(self.group, self.seed)
 
 
 class TrainJob(Checkpointable):
@@ -97,19 +110,31 @@ class TrainJob(Checkpointable):
         return str(train_or_reuse(Config.from_dict(config), workspace, name, data, progress=False))
 
 
-def plan(models: Sequence[str], seeds: Iterable[int]) -> list[SweepJob]:
-    """Every (model, seed) pair, models first; a ``ValueError`` names an unknown model or a bad seed list."""
+def fold_batches(config: Config, fold: int, workspace: str | Path) -> Batches:
+    """The batches of cross-validation fold ``fold`` of the workspace's split.csv (its images val, the other
+    folds' train), built as every run's are (``kit.experiments.batches_factory``)."""
+    return batches_factory(load_prepared(workspace).for_fold(fold))(config)
+
+
+def _distinct_whole_numbers(values: Iterable[int], name: str) -> list[int]:
+    values = list(values)
+    if not values or any(isinstance(v, bool) or not isinstance(v, int) or v < 0 for v in values) \
+            or len(set(values)) != len(values):
+        raise ValueError(f"{name} must be distinct whole numbers >= 0, got {values!r}")
+    return values
+
+
+def plan(models: Sequence[str], seeds: Iterable[int], folds: Iterable[int] | None = None) -> list[SweepJob]:
+    """Every (model, fold, seed), models first; a ``ValueError`` names an unknown model or a bad seed/fold list."""
     models = list(models)
     unknown = [m for m in models if m not in MODEL_NAMES]
     if not models or unknown:
         raise ValueError(f"models must be among {', '.join(MODEL_NAMES)}; got {models!r}")
     if len(set(models)) != len(models):
         raise ValueError(f"models must not repeat, got {models!r}")
-    seeds = list(seeds)
-    if not seeds or any(isinstance(s, bool) or not isinstance(s, int) or s < 0 for s in seeds) \
-            or len(set(seeds)) != len(seeds):
-        raise ValueError(f"seeds must be distinct whole numbers >= 0, got {seeds!r}")
-    return [SweepJob(model, seed) for model, seed in itertools.product(models, seeds)]
+    seeds = _distinct_whole_numbers(seeds, "seeds")
+    fold_list = [None] if folds is None else _distinct_whole_numbers(folds, "folds")
+    return [SweepJob(model, seed, fold) for model, fold, seed in itertools.product(models, fold_list, seeds)]
 
 
 def _is_finished(workspace: Path, job: SweepJob) -> bool:
@@ -121,36 +146,39 @@ def _is_finished(workspace: Path, job: SweepJob) -> bool:
 
 
 def run_sweep(config: Config, models: Sequence[str], seeds: Iterable[int], workspace: str | Path, *,
-              data: Callable[[Config], Batches] | None = None, executor: str = "local", parallel: int | None = None,
-              slurm: SlurmOptions = SlurmOptions(), wait: bool | None = None) -> pd.DataFrame:
-    """Train every (model, seed) with ``config`` in ``workspace``; return one row per job.
+              folds: Iterable[int] | None = None, data: Callable[..., Batches] | None = None, executor: str = "local",
+              parallel: int | None = None, slurm: SlurmOptions = SlurmOptions(),
+              wait: bool | None = None) -> pd.DataFrame:
+    """Train every (model, fold, seed) with ``config`` in ``workspace``; return one row per job.
 
-    Columns: ``model``, ``seed``, ``run``, ``status`` (``reused``: finished before, not submitted;
-    ``finished``; ``failed``: ``message`` says why, run the sweep again to resume it; ``submitted``: queued on
-    Slurm without waiting) and ``job_id``.
+    Columns: ``model``, ``fold`` (empty without folds), ``seed``, ``run``, ``status`` (``reused``: finished
+    before, not submitted; ``finished``; ``failed``: ``message`` says why, run the sweep again to resume it;
+    ``submitted``: queued on Slurm without waiting) and ``job_id``.
 
-    ``data`` is a picklable ``Config -> Batches`` function each job calls (default: the workspace's split.csv,
-    ``kit.experiments.batches_factory(workspace)``). ``parallel``: local jobs at a time (default: one per GPU,
-    one without). ``wait``: wait for the jobs (default: yes locally, no on Slurm, where ``sweep_summary`` reads
-    the runs once they have finished).
+    ``folds``: cross-validation folds of split.csv to train on (``kit data --folds K`` made them); each fold's
+    images are val and the other folds' train. ``data`` is a picklable function each job calls for its batches:
+    ``Config -> Batches``, or ``(Config, fold) -> Batches`` with folds (default: from the workspace's split.csv).
+    ``parallel``: local jobs at a time (default: one per GPU, one without). ``wait``: wait for a Slurm job array
+    to finish (default: no; ``sweep_summary`` reads the runs once they have); local jobs are always waited for.
     """
     if executor not in EXECUTORS:
         raise ValueError(f"executor must be one of {', '.join(EXECUTORS)}, got {executor!r}")
     workspace = Path(workspace).expanduser().resolve()
-    jobs = plan(models, seeds)
+    jobs = plan(models, seeds, folds)
     if data is None:
         if not (workspace / "split.csv").is_file():
             raise FileNotFoundError(f"No split.csv in {workspace}: run `kit data PATH --workspace {workspace}` first, "
                                     "so that every job of the sweep trains on the same split.")
-        data = batches_factory(workspace)
-    rows = {job: {"model": job.model, "seed": job.seed, "run": job.name, "status": "reused", "job_id": "",
-                  "message": ""} for job in jobs}
+        data = batches_factory(workspace) if folds is None else functools.partial(fold_batches, workspace=workspace)
+    rows = {job: {"model": job.model, "fold": job.fold, "seed": job.seed, "run": job.name, "status": "reused",
+                  "job_id": "", "message": ""} for job in jobs}
     todo = [job for job in jobs if not _is_finished(workspace, job)]
-    calls = [(job, (config.replace(model=job.model, seed=job.seed).to_dict(), str(workspace), job.name, data))
+    calls = [(job, (config.replace(model=job.model, seed=job.seed).to_dict(), str(workspace), job.name,
+                    data if job.fold is None else functools.partial(data, fold=job.fold)))
              for job in todo]
     folder = workspace / LOG_FOLDER / "%j"
     if executor == "local":
-        results = _run_locally(calls, folder, parallel, slurm.time_limit_min)
+        results = _run_locally(calls, folder, parallel)
     else:
         results = _submit_to_slurm(calls, folder, slurm, wait=bool(wait))
     for job, status, job_id, message in results:
@@ -168,7 +196,7 @@ def _outcome(job: SweepJob, submitted) -> tuple[SweepJob, str, str, str]:
     return job, "finished", str(submitted.job_id), ""
 
 
-def _run_locally(calls, folder: Path, parallel: int | None, time_limit_min: int):
+def _run_locally(calls, folder: Path, parallel: int | None):
     """Run the jobs as local subprocesses, ``parallel`` at a time, each on its own GPU when there are several."""
     gpus = torch.cuda.device_count()
     parallel = parallel or max(1, gpus)
@@ -179,7 +207,7 @@ def _run_locally(calls, folder: Path, parallel: int | None, time_limit_min: int)
     while pending or running:
         while pending and len(running) < parallel:
             slot = min(set(range(parallel)) - set(running.values()))
-            executor.update_parameters(timeout_min=time_limit_min, gpus_per_node=1 if gpus else 0,
+            executor.update_parameters(timeout_min=LOCAL_TIMEOUT_MIN, gpus_per_node=1 if gpus else 0,
                                        visible_gpus=(slot % gpus,) if gpus else ())
             job, arguments = pending.pop(0)
             running[(job, executor.submit(TrainJob(), *arguments))] = slot
@@ -208,43 +236,68 @@ def _submit_to_slurm(calls, folder: Path, slurm: SlurmOptions, wait: bool):
 
 # ---- results ---------------------------------------------------------------------------------------------------
 
-def sweep_summary(workspace: str | Path, models: Sequence[str], seeds: Iterable[int], *,
-                  reference: str | None = None, point: str = "best") -> pd.DataFrame:
-    """One row per model over its finished seed runs: ``n``, val/train accuracy mean and sample std, and against
-    ``reference`` (default: the first model) the paired per-seed val-accuracy difference: its mean, std, t
-    interval (``low``/``high``) and p-value (``kit.stats.summarize_differences``), plus ``seeds_told_apart``:
-    on how many seeds the exact McNemar test tells the two runs' val predictions apart
-    (``kit.comparisons.compare_runs``). Accuracies are fractions; the reference's own difference columns are
-    empty. ``val_acc`` and ``difference`` hold the same numbers as text ("61.2 ± 2.1 %", "+3.4 ± 1.0 points").
+def sweep_table(workspace: str | Path, models: Sequence[str], seeds: Iterable[int],
+                folds: Iterable[int] | None = None, point: str = "best") -> pd.DataFrame:
+    """One row per finished run of the sweep: ``model``, ``fold`` (empty without folds), ``seed``, ``run`` and
+    the four metrics at ``point`` (``kit.experiments.seed_table``: ``best`` = the best epoch, ``last``)."""
+    jobs = plan(models, seeds, folds)
+    groups = {job.group: (job.model, job.fold) for job in jobs}
+    table = seed_table(workspace, list(groups), sorted({job.seed for job in jobs}), point)
+    table = table[table["finished"]].reset_index(drop=True)
+    table.insert(0, "model", [groups[name][0] for name in table["name"]])
+    table.insert(1, "fold", pd.array([groups[name][1] for name in table["name"]], dtype="Int64"))
+    return table.drop(columns=["name", "label", "finished"])
+
+
+def sweep_summary(workspace: str | Path, models: Sequence[str], seeds: Iterable[int],
+                  folds: Iterable[int] | None = None, *, reference: str | None = None, point: str = "best",
+                  test_to_train: float | None = None) -> pd.DataFrame:
+    """One row per model over its finished runs: ``n``, val/train accuracy mean and sample std, and the paired
+    val-accuracy difference against ``reference`` (default: the first model).
+
+    Without folds runs pair by seed, and the differences get a Student t interval and p-value
+    (``kit.stats.summarize_differences``). With folds runs pair by fold (the seeds of a fold averaged), and the
+    differences get the Nadeau-Bengio corrected resampled t-test (``kit.stats.corrected_resampled_ttest``), since
+    folds share training images; ``test_to_train`` is n_val / n_train, by default 1 / (k - 1) for the k folds of
+    the workspace's split.csv. ``runs_told_apart`` counts the paired runs whose val predictions the exact McNemar
+    test tells apart (``kit.comparisons.compare_runs``). Accuracies are fractions; ``val_acc`` and ``difference``
+    repeat them as text ("61.2 ± 2.1 %", "+3.4 ± 1.0 points"); the reference's difference columns are empty.
     """
     models = list(models)
-    seeds = [job.seed for job in plan(models[:1], seeds)]
     reference = reference or models[0]
     if reference not in models:
         raise ValueError(f"reference {reference!r} is not among the sweep's models {models}")
-    summary = seed_summary(workspace, models, seeds, point).set_index("name")
-    runs = seed_table(workspace, models, seeds, point)
-    runs = runs[runs["finished"]].set_index(["name", "seed"])["run"]
+    table = sweep_table(workspace, models, seeds, folds, point)
+    by_fold = folds is not None
+    if by_fold and test_to_train is None:
+        test_to_train = 1.0 / (load_prepared(workspace).folds - 1)
+    baseline = table[table["model"] == reference]
     rows = []
     for model in models:
-        row = {"model": model, "n": 0, "val_acc_mean": float("nan"), "val_acc_std": float("nan"),
-               "train_acc_mean": float("nan"), "train_acc_std": float("nan")}
-        if model in summary.index:
-            own = summary.loc[model]
-            row.update(n=int(own["n"]), **{k: float(own[k]) for k in
-                                           ("val_acc_mean", "val_acc_std", "train_acc_mean", "train_acc_std")})
+        own = table[table["model"] == model]
+        row = {"model": model, "n": len(own)}
+        for metric in ("val_acc", "train_acc"):
+            values = own[metric].to_numpy(dtype=float)
+            row[f"{metric}_mean"] = float(values.mean()) if len(values) else math.nan
+            row[f"{metric}_std"] = float(values.std(ddof=1)) if len(values) > 1 else math.nan  # sample std
+        row.update({"pairing": "fold" if by_fold else "seed", "pairs": 0,
+               **{f"difference_{kind}": math.nan for kind in ("mean", "std", "low", "high", "p")},
+               "difference": "", "runs_paired": 0, "runs_told_apart": pd.NA})
         row["val_acc"] = format_mean_std(row["val_acc_mean"], row["val_acc_std"], "val_acc")
-        row.update({"difference_mean": float("nan"), "difference_std": float("nan"), "difference_low": float("nan"),
-                    "difference_high": float("nan"), "difference_p": float("nan"), "seeds_paired": 0,
-                    "seeds_told_apart": pd.NA, "difference": ""})
-        if model != reference and row["n"] and reference in summary.index:
-            paired = paired_difference(workspace, reference, model, "val_acc", point, seeds)
-            differences = summarize_differences(paired.differences)
-            told_apart = sum(compare_runs(runs[(reference, seed)], runs[(model, seed)], workspace).distinguishable
-                             for seed in paired.seeds)
-            row.update(difference_mean=differences.mean, difference_std=differences.std,
-                       difference_low=differences.low, difference_high=differences.high,
-                       difference_p=differences.pvalue, seeds_paired=differences.n, seeds_told_apart=told_apart,
-                       difference=format_mean_std(differences.mean, differences.std, "val_acc", difference=True))
+        paired = own.merge(baseline, on=["fold", "seed"], suffixes=("", "_reference"))
+        if model != reference and len(paired):
+            paired["difference"] = paired["val_acc"] - paired["val_acc_reference"]
+            if by_fold:
+                differences = paired.groupby("fold")["difference"].mean()
+                result = (corrected_resampled_ttest(differences, test_to_train) if len(differences) > 1
+                          else summarize_differences(differences))
+            else:
+                result = summarize_differences(paired["difference"])
+            told_apart = sum(compare_runs(reference_run, run, workspace).distinguishable
+                             for reference_run, run in zip(paired["run_reference"], paired["run"]))
+            row.update(pairs=result.n, difference_mean=result.mean, difference_std=result.std,
+                       difference_low=result.low, difference_high=result.high, difference_p=result.pvalue,
+                       difference=format_mean_std(result.mean, result.std, "val_acc", difference=True),
+                       runs_paired=len(paired), runs_told_apart=told_apart)
         rows.append(row)
     return pd.DataFrame(rows)

@@ -72,7 +72,7 @@ def test_two_models_two_seeds_finish_and_a_killed_job_resumes(tmp_path, job_envi
     assert summary.loc["plain18", "val_acc_mean"] == pytest.approx(sum(val_acc["plain18"]) / 2)
     differences = [p - r for p, r in zip(val_acc["plain18"], val_acc["resnet18"])]
     assert summary.loc["plain18", "difference_mean"] == pytest.approx(sum(differences) / 2)
-    assert summary.loc["plain18", "seeds_paired"] == 2 and 0 <= summary.loc["plain18", "seeds_told_apart"] <= 2
+    assert summary.loc["plain18", "pairs"] == 2 and 0 <= summary.loc["plain18", "runs_told_apart"] <= 2
     if differences[0] != differences[1]:
         assert summary.loc["plain18", "difference_low"] < summary.loc["plain18", "difference_mean"] \
             < summary.loc["plain18", "difference_high"]
@@ -100,3 +100,43 @@ def test_slurm_sweep_is_one_job_array_with_the_asked_resources(tmp_path, monkeyp
     for line in ("#SBATCH --array=0-5%2", "#SBATCH --partition=gpu", "#SBATCH --gpus-per-node=1",
                  "#SBATCH --cpus-per-task=4", "#SBATCH --time=90", "#SBATCH --signal=USR2@120"):
         assert line in script, line
+
+
+def test_fold_runs_are_named_and_compared_fold_by_fold(tmp_path):
+    from scipy import stats as scipy_stats
+
+    from kit.sweep import plan
+    from run_factory import write_run
+
+    assert [job.name for job in plan(["resnet34"], [0, 1], folds=[2])] == ["resnet34-fold2-seed0",
+                                                                            "resnet34-fold2-seed1"]
+    runs = tmp_path / "runs"
+    for fold in range(3):
+        for model, accuracy in (("plain34", 0.4), ("resnet34", 0.7)):
+            write_run(runs, f"{model}-fold{fold}-seed0", model, seed=10 * fold + len(model), accuracy=accuracy)
+    summary = sweep_summary(tmp_path, ["plain34", "resnet34"], [0], folds=[0, 1, 2], test_to_train=0.5)
+    summary = summary.set_index("model")
+    best = {m: [load_run(runs / f"{m}-fold{f}-seed0").metrics["best"]["val_acc"] for f in range(3)]
+            for m in ("plain34", "resnet34")}
+    differences = [r - p for r, p in zip(best["resnet34"], best["plain34"])]
+    mean = sum(differences) / 3
+    variance = sum((d - mean) ** 2 for d in differences) / 2
+    t = mean / ((1 / 3 + 0.5) * variance) ** 0.5  # Nadeau & Bengio (2003): k = 3 folds, n_test / n_train = 1/2
+    row = summary.loc["resnet34"]
+    assert (row["pairing"], row["pairs"], row["runs_paired"]) == ("fold", 3, 3)
+    assert row["difference_mean"] == pytest.approx(mean)
+    assert row["difference_p"] == pytest.approx(2 * scipy_stats.t(2).sf(abs(t)))
+    assert summary.loc["plain34", "val_acc_mean"] == pytest.approx(sum(best["plain34"]) / 3)
+
+
+def test_fold_jobs_train_on_their_fold_of_the_workspace_split(tmp_path):
+    from kit.data import prepare
+    from kit.sweep import fold_batches
+
+    prepared = prepare("synthetic", tmp_path, folds=2)
+    config = Config.smoke(image_size=32, batch_size=8)
+    for fold in (0, 1):
+        batches = fold_batches(config, fold, tmp_path)
+        in_fold = set(prepared.split.loc[prepared.split["fold"] == fold, "filename"])
+        assert set(batches.frame("val")["filename"]) == in_fold
+        assert not in_fold & set(batches.frame("train")["filename"])

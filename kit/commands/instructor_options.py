@@ -26,6 +26,9 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
                              "resnet34)")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2], metavar="SEED",
                         help="seeds (default: 0 1 2); run names are MODEL-seedSEED, as in notebook 06")
+    parser.add_argument("--folds", nargs="+", type=int, metavar="FOLD",
+                        help="cross-validation folds to train on (made by `kit data --folds K`); runs are "
+                             "MODEL-foldFOLD-seedSEED, and models are compared fold by fold (Nadeau-Bengio)")
     parser.add_argument("--reference", help="the model every other is compared with (default: the first of --models)")
     parser.add_argument("--executor", choices=("local", "slurm"), default="local",
                         help="local: subprocesses on this machine; slurm: one job array (default: local)")
@@ -37,9 +40,10 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--gpus-per-job", type=int, default=1, help="Slurm: GPUs per job (default 1)")
     parser.add_argument("--cpus-per-job", type=int, default=4, help="Slurm: CPUs per job (default 4)")
     parser.add_argument("--time-limit", type=int, default=240, metavar="MINUTES",
-                        help="per job; a job that reaches it is requeued and resumes (default 240)")
+                        help="Slurm: per job; a job that reaches it is requeued and resumes (default 240)")
     parser.add_argument("--wait", action=argparse.BooleanOptionalAction, default=None,
-                        help="wait for the jobs (default: yes locally, no on Slurm)")
+                        help="Slurm: wait for the job array to finish (default: no); local jobs are always "
+                             "waited for")
     parser.add_argument("--summary-only", action="store_true",
                         help="train nothing: print the table of the sweep's finished runs")
     parser.add_argument("--data", metavar="PATH", help="dataset to prepare first (default: the workspace's "

@@ -1,4 +1,4 @@
-"""``kit sweep --models ... --seeds ...``: many resumable runs through submitit, and their table across seeds."""
+"""``kit sweep --models ... --seeds ... [--folds ...]``: many resumable runs through submitit, and their table across seeds."""
 
 from __future__ import annotations
 
@@ -27,14 +27,14 @@ def run(args: argparse.Namespace) -> int:
         slurm = SlurmOptions(partition=args.partition, gpus_per_job=args.gpus_per_job,
                              cpus_per_job=args.cpus_per_job, time_limit_min=args.time_limit,
                              parallel=args.parallel or SlurmOptions.parallel, account=args.account)
-        jobs = run_sweep(config, args.models, args.seeds, workspace, executor=args.executor,
+        jobs = run_sweep(config, args.models, args.seeds, workspace, folds=args.folds, executor=args.executor,
                          parallel=args.parallel, slurm=slurm, wait=args.wait)
         print(jobs.to_string(index=False))
         if (jobs["status"] == "submitted").any():
             print(f"Submitted to Slurm; logs in {workspace / 'sweep_logs'}. When the jobs have finished, run the "
                   "same command with --summary-only for the table.")
             return 0
-    summary = sweep_summary(workspace, args.models, args.seeds, reference=args.reference)
+    summary = sweep_summary(workspace, args.models, args.seeds, args.folds, reference=args.reference)
     print(_readable(summary).to_string(index=False))
     failed = 0 if args.summary_only else int((jobs["status"] == "failed").sum())
     if failed:
@@ -47,9 +47,10 @@ def _readable(summary: pd.DataFrame) -> pd.DataFrame:
     """The summary with accuracies in percent and the paired difference's interval in points."""
     interval = [("" if pd.isna(low) else f"[{100 * low:+.1f}, {100 * high:+.1f}]")
                 for low, high in zip(summary["difference_low"], summary["difference_high"])]
-    return pd.DataFrame({"model": summary["model"], "seeds": summary["n"], "val acc": summary["val_acc"],
-                         "vs reference": summary["difference"], "95% t interval": interval,
-                         "paired t p": ["" if pd.isna(p) else f"{p:.3f}" for p in summary["difference_p"]],
-                         "seeds told apart (McNemar)": [
+    return pd.DataFrame({"model": summary["model"], "runs": summary["n"], "val acc": summary["val_acc"],
+                         "vs reference": summary["difference"], "95% interval": interval,
+                         "p": ["" if pd.isna(p) else f"{p:.3f}" for p in summary["difference_p"]],
+                         "paired by": summary["pairing"],
+                         "runs told apart (McNemar)": [
                              "" if pd.isna(k) else f"{k}/{n}"
-                             for k, n in zip(summary["seeds_told_apart"], summary["seeds_paired"])]})
+                             for k, n in zip(summary["runs_told_apart"], summary["runs_paired"])]})
