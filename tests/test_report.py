@@ -442,7 +442,7 @@ def test_each_language_speaks_only_itself(workspace, tmp_path, fast_figures):
         assert not set(headings) & other_headings
 
 
-def test_zip_holds_the_readme_and_every_image_it_shows(workspace, tmp_path):
+def test_zip_holds_the_readme_and_every_image_it_shows(workspace, tmp_path, fast_figures):
     out_dir = tmp_path / "report"
     readme = write_report(workspace, header=HEADER, out_dir=out_dir)
     archive = zip_path(out_dir)
