@@ -170,6 +170,8 @@ def use_header(cell: Header, workspace: str | Path) -> HeaderInUse:
         save_header(cell, workspace)
         note = None if saved.is_template else tr("header.saved_replaced", old=saved.summary(), new=cell.summary())
         return HeaderInUse(cell, note)
+    if saved.is_template:  # two untouched templates: nothing was filled in anywhere, nothing to point to
+        return HeaderInUse(saved, None)
     return HeaderInUse(saved, tr("header.saved_used", group=saved.group_name,
                                  nims=", ".join(nim for _, nim in saved.members)))
 

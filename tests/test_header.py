@@ -130,6 +130,8 @@ def test_an_incomplete_saved_header_is_replaced_by_more_but_not_by_the_template(
     partly = Header("Kelompok 7", [("Budi Santoso", "122140001"), ("Nama Anggota 2", "1xxxxxxxx")])
     use_header(TEMPLATE, tmp_path)                         # nothing saved yet: the template is saved as is
     assert load_header(tmp_path) == TEMPLATE
+    other_template = Header("Kelompok X", [("Nama Anggota 1", "1xxxxxxxx")])
+    assert use_header(other_template, tmp_path) == (TEMPLATE, None)  # no note pointing at an unfilled header
     assert use_header(partly, tmp_path) == (partly, None)  # replacing the bare template needs no note
     assert use_header(TEMPLATE, tmp_path).header == partly and load_header(tmp_path) == partly
 
