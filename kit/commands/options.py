@@ -37,7 +37,7 @@ def add_config_options(parser: argparse.ArgumentParser) -> None:
         flag = "--" + field.name.replace("_", "-")
         kind = hints[field.name]
         default = field.default_factory() if field.default is dataclasses.MISSING else field.default
-        meaning = descriptions.get(field.name, "").replace("``", "").replace("%", "%%")  # argparse formats help
+        meaning = descriptions[field.name].replace("%", "%%")  # argparse formats help with %
         options: dict[str, Any] = {"dest": field.name, "default": None,
                                    "help": f"{meaning} (course default: {_shown(default)})"}
         arguments = typing.get_args(kind)

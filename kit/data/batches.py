@@ -21,8 +21,12 @@ class Batches(Protocol):
     classes: tuple[str, ...]
     batch_size: int
     fingerprint: str
-    """Identifies the images, labels and split (``fit`` records it, and refuses to continue a run on other data).
-    Optional: data without it is not checked."""
+    """Identifies the images, labels, split and augmentation (``fit`` records it, and refuses to continue a run on
+    other data). Optional: data without it is not checked."""
+    settings: dict
+    """The Config fields the batches follow (``image_size``, ``batch_size``, ``seed``, ``crop_scale``,
+    ``crop_ratio``, ``flip``; ``kit.data.pipeline.batches_for(config)``): ``fit`` refuses a Config that says
+    otherwise. Optional: data without it is checked on its batch size and image size only."""
 
     def train_batches(self, epoch: int) -> Iterator[tuple[Tensor, Tensor]]:
         """Shuffled, augmented training batches. Order and augmentation depend only on (seed, epoch), so a
