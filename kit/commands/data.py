@@ -11,6 +11,7 @@ from kit.data.prepare import prepare
 from kit.data.reading import DataWarning
 from kit.data.split import fold_counts
 from kit.env import default_workspace
+from kit.text import tr
 
 
 def run(args: argparse.Namespace) -> int:
@@ -38,8 +39,7 @@ def run(args: argparse.Namespace) -> int:
           f"a duplicate in train: {r['val_with_duplicate_in_train']}")
     if prepared.folds:
         counts = fold_counts(prepared.split)
-        print(f"folds: {prepared.folds}, images per fold " + " / ".join(str(n) for n in counts.sum()) +
-              "; no duplicate group in two folds")
+        print(tr("data.folds_summary", folds=prepared.folds, sizes=" / ".join(str(n) for n in counts.sum())))
     print(f"wrote: {workspace / 'split.csv'}, {workspace / 'data_report.json'}")
     _print_warnings(caught)
     return 0

@@ -104,6 +104,7 @@ STRINGS = {
                                       "kosong.",
         "synthetic_per_class": "per_class minimal 4 (keanehan data perlu beberapa gambar per kelas); yang "
                                "diberikan: {per_class}",
+        "folds_summary": "fold: {folds}, gambar per fold {sizes}; tidak ada grup duplikat di dua fold",
     },
     "en": {
         "not_a_dataset": "{folder} is not a dataset folder: expected train.csv beside a train/ folder (course "
@@ -199,5 +200,6 @@ STRINGS = {
                                       "folder.",
         "synthetic_per_class": "per_class must be at least 4 (the quirks need a few images per class); got "
                                "{per_class}",
+        "folds_summary": "folds: {folds}, images per fold {sizes}; no duplicate group in two folds",
     },
 }
