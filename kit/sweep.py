@@ -243,7 +243,7 @@ def sweep_table(workspace: str | Path, models: Sequence[str], seeds: Iterable[in
     jobs = plan(models, seeds, folds)
     groups = {job.group: (job.model, job.fold) for job in jobs}
     table = seed_table(workspace, list(groups), sorted({job.seed for job in jobs}), point)
-    table = table[table["finished"]].reset_index(drop=True)
+    table = table[table["finished"].astype(bool)].reset_index(drop=True)  # bool: an empty column is object dtype
     table.insert(0, "model", [groups[name][0] for name in table["name"]])
     table.insert(1, "fold", pd.array([groups[name][1] for name in table["name"]], dtype="Int64"))
     return table.drop(columns=["name", "label", "finished"])
@@ -283,7 +283,7 @@ def sweep_summary(workspace: str | Path, models: Sequence[str], seeds: Iterable[
         row.update({"pairing": "fold" if by_fold else "seed", "pairs": 0,
                **{f"difference_{kind}": math.nan for kind in ("mean", "std", "low", "high", "p")},
                "difference": "", "runs_paired": 0, "runs_told_apart": pd.NA})
-        row["val_acc"] = format_mean_std(row["val_acc_mean"], row["val_acc_std"], "val_acc")
+        row["val_acc"] = format_mean_std(row["val_acc_mean"], row["val_acc_std"], "val_acc") if len(own) else ""
         paired = own.merge(baseline, on=["fold", "seed"], suffixes=("", "_reference"))
         if model != reference and len(paired):
             paired["difference"] = paired["val_acc"] - paired["val_acc_reference"]

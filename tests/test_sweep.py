@@ -140,3 +140,9 @@ def test_fold_jobs_train_on_their_fold_of_the_workspace_split(tmp_path):
         in_fold = set(prepared.split.loc[prepared.split["fold"] == fold, "filename"])
         assert set(batches.frame("val")["filename"]) == in_fold
         assert not in_fold & set(batches.frame("train")["filename"])
+
+
+def test_a_sweep_without_finished_runs_summarises_to_empty_rows(tmp_path):
+    summary = sweep_summary(tmp_path, ["plain34", "resnet34"], [0, 1])
+    assert list(summary["model"]) == ["plain34", "resnet34"]
+    assert list(summary["n"]) == [0, 0] and list(summary["val_acc"]) == ["", ""]
