@@ -77,8 +77,9 @@ def _best_epoch_note(runs: Sequence[RunResult], t: Mapping[str, str]) -> list[st
     return lines
 
 
-def _small_settings_note(runs: Sequence[RunResult], t: Mapping[str, str]) -> list[str]:
-    """The warning line (and a blank line) naming the runs with smoke/CPU settings; empty when there are none."""
+def small_settings(runs: Sequence[RunResult]) -> list[str]:
+    """``"<run>: image_size S, epochs E, device D"`` for each run with smoke/CPU settings (images below
+    ``SMALL_IMAGE_SIZE``, fewer than ``SMALL_EPOCHS`` epochs, or trained on a CPU); empty when there are none."""
     small = []
     for run in runs:
         size, epochs, device = run.config.get("image_size"), run.config.get("epochs"), run.metrics.get("device")
@@ -86,6 +87,12 @@ def _small_settings_note(runs: Sequence[RunResult], t: Mapping[str, str]) -> lis
                 or (isinstance(epochs, (int, float)) and epochs < SMALL_EPOCHS)
                 or str(device).split(":")[0] == "cpu"):
             small.append(f"{run.label}: image_size {size}, epochs {epochs}, device {device or '?'}")
+    return small
+
+
+def _small_settings_note(runs: Sequence[RunResult], t: Mapping[str, str]) -> list[str]:
+    """The warning line (and a blank line) naming the runs with smoke/CPU settings; empty when there are none."""
+    small = small_settings(runs)
     return [t["small_settings"].format(settings="; ".join(small)), ""] if small else []
 
 
