@@ -40,6 +40,7 @@ from kit.config import MODEL_NAMES, Config
 from kit.data import load_prepared
 from kit.data.batches import Batches
 from kit.experiments import batches_factory, format_mean_std, seed_run_name, seed_table, train_or_reuse
+from kit.run_folder import check_experiment, check_run_config, run_dir_for
 from kit.runs import load_run
 from kit.stats import corrected_resampled_ttest, summarize_differences
 
@@ -172,8 +173,13 @@ def run_sweep(config: Config, models: Sequence[str], seeds: Iterable[int], works
         data = batches_factory(workspace) if folds is None else functools.partial(fold_batches, workspace=workspace)
     rows = {job: {"model": job.model, "fold": job.fold, "seed": job.seed, "run": job.name, "status": "reused",
                   "job_id": "", "message": ""} for job in jobs}
+    configs = {job: config.replace(model=job.model, seed=job.seed) for job in jobs}
+    for job, job_config in configs.items():  # refuse here, before anything is queued, not in every job
+        run_dir = run_dir_for(workspace, job.name)
+        check_run_config(run_dir, job_config, hint="give the sweep another workspace, or other Config options")
+        check_experiment(run_dir, job_config)
     todo = [job for job in jobs if not _is_finished(workspace, job)]
-    calls = [(job, (config.replace(model=job.model, seed=job.seed).to_dict(), str(workspace), job.name,
+    calls = [(job, (configs[job].to_dict(), str(workspace), job.name,
                     data if job.fold is None else functools.partial(data, fold=job.fold)))
              for job in todo]
     folder = workspace / LOG_FOLDER / "%j"

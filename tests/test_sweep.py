@@ -3,6 +3,7 @@ Slurm job array a sweep submits (through a stand-in sbatch)."""
 
 import functools
 import os
+import shutil
 import signal
 import stat
 import sys
@@ -146,3 +147,16 @@ def test_a_sweep_without_finished_runs_summarises_to_empty_rows(tmp_path):
     summary = sweep_summary(tmp_path, ["plain34", "resnet34"], [0, 1])
     assert list(summary["model"]) == ["plain34", "resnet34"]
     assert list(summary["n"]) == [0, 0] and list(summary["val_acc"]) == ["", ""]
+
+
+def test_a_sweep_over_runs_of_another_config_is_refused_before_anything_is_queued(tmp_path):
+    from run_factory import write_run
+
+    (tmp_path / "split.csv").write_text("filename,label,split,group\n")
+    # an unfinished run of another Config would fail its job; a finished one would enter the summary unnoticed
+    for epochs_done, name in ((2, "resnet34-seed1"), (6, "resnet34-seed0")):
+        write_run(tmp_path / "runs", name, "resnet34", epochs=6, epochs_done=epochs_done)
+        with pytest.raises(ValueError, match=name):
+            run_sweep(CONFIG, ["resnet34"], [0, 1], tmp_path, executor="local")
+        assert not (tmp_path / "sweep_logs").exists()
+        shutil.rmtree(tmp_path / "runs" / name)
