@@ -170,7 +170,13 @@ def run_sweep(config: Config, models: Sequence[str], seeds: Iterable[int], works
         if not (workspace / "split.csv").is_file():
             raise FileNotFoundError(f"No split.csv in {workspace}: run `kit data PATH --workspace {workspace}` first, "
                                     "so that every job of the sweep trains on the same split.")
-        data = batches_factory(workspace) if folds is None else functools.partial(fold_batches, workspace=workspace)
+        if folds is None:
+            data = batches_factory(workspace)
+        else:
+            prepared = load_prepared(workspace)
+            for fold in sorted({job.fold for job in jobs}):
+                prepared.for_fold(fold)  # a ValueError here, naming the folds split.csv has, not in every job
+            data = functools.partial(fold_batches, workspace=workspace)
     rows = {job: {"model": job.model, "fold": job.fold, "seed": job.seed, "run": job.name, "status": "reused",
                   "job_id": "", "message": ""} for job in jobs}
     configs = {job: config.replace(model=job.model, seed=job.seed) for job in jobs}

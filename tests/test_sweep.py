@@ -141,6 +141,9 @@ def test_fold_jobs_train_on_their_fold_of_the_workspace_split(tmp_path):
         in_fold = set(prepared.split.loc[prepared.split["fold"] == fold, "filename"])
         assert set(batches.frame("val")["filename"]) == in_fold
         assert not in_fold & set(batches.frame("train")["filename"])
+    with pytest.raises(ValueError, match="fold 2"):  # refused before any job is queued
+        run_sweep(config, ["resnet18"], [0], tmp_path, folds=[0, 2])
+    assert not (tmp_path / "sweep_logs").exists()
 
 
 def test_a_sweep_without_finished_runs_summarises_to_empty_rows(tmp_path):
