@@ -28,9 +28,10 @@ CROP_RATIO = (3 / 4, 4 / 3)
 """Range of the random crop's aspect ratio (torchvision's ``RandomResizedCrop`` default)."""
 EXPERIMENT_FILE = "experiment.json"
 """The experiment's shared Config in the workspace, written once (notebook 01) and read by every notebook."""
-PER_RUN_FIELDS = ("model", "model_options", "seed")
+PER_RUN_FIELDS = ("model", "model_options", "seed", "grad_norm_every")
 """What may differ between the runs of one experiment (experiment.json): the architecture and its Tahap-3
-options, and the seed of repeated runs. Everything else is shared, so the runs stay comparable."""
+options, the seed of repeated runs, and how often gradient norms are recorded (measured, never changing what is
+trained). Everything else is shared, so the runs stay comparable."""
 NOT_MODEL_OPTIONS = {
     "num_classes": "it comes from the dataset's classes",
     "max_parameters": "the assignment's parameter budget (kit.models.PARAMETER_BUDGET) holds for every run",

@@ -27,7 +27,7 @@ from typing import Any
 import pandas as pd
 from filelock import BaseFileLock, FileLock, SoftFileLock, Timeout
 
-from kit.config import EXPERIMENT_FILE, Config, experiment_conflicts
+from kit.config import EXPERIMENT_FILE, PER_RUN_FIELDS, Config, experiment_conflicts
 from kit.files import atomic_write_text
 from kit.text import tr
 
@@ -130,7 +130,8 @@ def check_experiment(run_dir: Path, config: Config) -> None:
     conflicts = experiment_conflicts(Config.from_json(experiment), config)
     if conflicts:
         listed = ", ".join(f"{name}: {saved!r} -> {asked!r}" for name, (saved, asked) in conflicts.items())
-        raise ConfigMismatchError(tr("train.experiment_conflict", experiment=experiment, changes=listed))
+        raise ConfigMismatchError(tr("train.experiment_conflict", experiment=experiment, changes=listed,
+                                     per_run=", ".join(PER_RUN_FIELDS)))
 
 
 def check_writable(run_dir: Path) -> None:

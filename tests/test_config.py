@@ -106,13 +106,14 @@ def test_invalid_augmentation_and_budget_are_named(changes, message):
         Config(**changes)
 
 
-def test_runs_of_one_experiment_may_differ_only_in_model_options_and_seed():
+def test_runs_of_one_experiment_differ_only_in_model_options_seed_and_what_is_measured():
     experiment = Config()
     assert experiment_conflicts(experiment, experiment.replace(model="plain34", model_options={"se": True},
                                                                seed=2)) == {}
     assert experiment_conflicts(experiment, experiment.replace(lr=1e-3, flip=False)) == {
         "lr": (3e-4, 1e-3), "flip": (True, False)}
-    assert set(PER_RUN_FIELDS) == {"model", "model_options", "seed"} and EXPERIMENT_FILE == "experiment.json"
+    assert set(PER_RUN_FIELDS) == {"model", "model_options", "seed", "grad_norm_every"}
+    assert EXPERIMENT_FILE == "experiment.json"
 
 
 @pytest.mark.parametrize("language", ["id", "en"])

@@ -38,8 +38,8 @@ STRINGS = {
         "config_hint": "latih ke folder baru (mis. run_dir_for(workspace, '{name}_2'))",
         "experiment_conflict": "Config ini bertentangan dengan pengaturan bersama eksperimen di {experiment} "
                                "({changes}). Semua run yang dibandingkan memakai satu Config: pakai "
-                               "session.experiment() (boleh beda model, model_options dan seed), atau hapus "
-                               "{experiment} dan folder runs untuk mulai dari awal.",
+                               "session.experiment() (yang boleh beda: {per_run}), atau hapus {experiment} dan folder "
+                               "runs untuk mulai dari awal.",
         "model_mismatch": "Model ini {model} {options}, tetapi Config menyebut {config_model} {config_options}: "
                           "run akan salah label. Bangun model dengan build_model_for(config, jumlah_kelas).",
         "model_unknown": "fit melatih model dari kit.models.build_model (build_model_for(config, jumlah_kelas)); "
@@ -88,9 +88,8 @@ STRINGS = {
                            "to one config: {hint} or delete this folder to start over.",
         "config_hint": "train into a new folder (e.g. run_dir_for(workspace, '{name}_2'))",
         "experiment_conflict": "This Config contradicts the experiment's shared settings in {experiment} "
-                               "({changes}). All runs compared share one Config: use session.experiment() (model, "
-                               "model_options and seed may differ), or delete {experiment} and the runs folder to "
-                               "start over.",
+                               "({changes}). All runs compared share one Config: use session.experiment() (what may "
+                               "differ: {per_run}), or delete {experiment} and the runs folder to start over.",
         "model_mismatch": "The model is {model} {options} but the Config says {config_model} {config_options}: the "
                           "run would be mislabelled. Build the model with build_model_for(config, num_classes).",
         "model_unknown": "fit trains models of kit.models.build_model (build_model_for(config, num_classes)); a "
