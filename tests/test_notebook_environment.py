@@ -50,3 +50,19 @@ def test_a_value_from_the_calling_environment_wins(monkeypatch):
     assert os.environ["KIT_SMOKE"] == "0"
     conftest.pytest_runtest_teardown(cell)
     assert os.environ["KIT_SMOKE"] == "0"
+
+
+def _collect(*arguments):
+    import subprocess
+    import sys
+
+    root = CONFTEST.parents[1]
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--collect-only", "-q",
+                           *arguments], cwd=root, capture_output=True, text=True, timeout=120)
+
+
+def test_pytest_runs_without_nbval_and_collects_notebooks_with_it():
+    without = _collect("-p", "no:nbval", "tests/test_notebook_environment.py")
+    assert without.returncode == 0, without.stdout + without.stderr
+    notebook = _collect("notebooks/01_data.ipynb")  # nbval in lax mode, switched on by notebooks/conftest.py
+    assert notebook.returncode == 0 and "01_data.ipynb::Cell 0" in notebook.stdout, notebook.stdout + notebook.stderr
