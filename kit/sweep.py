@@ -139,7 +139,7 @@ def plan(models: Sequence[str], seeds: Iterable[int], folds: Iterable[int] | Non
 
 
 def _is_finished(workspace: Path, job: SweepJob) -> bool:
-    run_dir = workspace / "runs" / job.name
+    run_dir = run_dir_for(workspace, job.name)
     if not (run_dir / "metrics.json").is_file():
         return False
     run = load_run(run_dir)
@@ -189,7 +189,9 @@ def run_sweep(config: Config, models: Sequence[str], seeds: Iterable[int], works
                     data if job.fold is None else functools.partial(data, fold=job.fold)))
              for job in todo]
     folder = workspace / LOG_FOLDER / "%j"
-    if executor == "local":
+    if not calls:  # every run has finished: nothing to queue
+        results = []
+    elif executor == "local":
         results = _run_locally(calls, folder, parallel)
     else:
         results = _submit_to_slurm(calls, folder, slurm, wait=bool(wait))

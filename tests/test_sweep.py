@@ -66,6 +66,9 @@ def test_two_models_two_seeds_finish_and_a_killed_job_resumes(tmp_path, job_envi
         assert run.finished and len(run.history) == 2 and run.predictions is not None
         assert (run.config["model"], run.config["seed"]) == (job["model"], job["seed"])
 
+    third = run_sweep(CONFIG, models, seeds, tmp_path, data=data, executor="local", parallel=2)
+    assert list(third["status"]) == ["reused"] * 4 and (third["job_id"] == "").all()  # nothing queued again
+
     summary = sweep_summary(tmp_path, models, seeds).set_index("model")
     val_acc = {name: [load_run(tmp_path / "runs" / f"{name}-seed{s}").metrics["best"]["val_acc"] for s in seeds]
                for name in models}
