@@ -88,6 +88,8 @@ COMMANDS: tuple[Command, ...] = (
             "kit.commands.everything:run"),
     Command("leak", "check a folder of images for copies of the workspace's train and val images",
             _leak_arguments, "kit.commands.leak:run"),
+    Command("check", "before submitting: check the report against the run files; exit 0 only when nothing is "
+            "left to fix", _workspace_argument, "kit.commands.check:run"),
     Command("grade", "instructors: score every group's test_predictions.csv against the hidden labels; write a "
             "leaderboard", add_grade_arguments, "kit.commands.grade:run"),
     Command("sweep", "instructors: train models x seeds as resumable jobs (locally or as a Slurm job array) and "
