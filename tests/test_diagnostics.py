@@ -3,6 +3,7 @@
 
 import itertools
 import json
+import random
 import shutil
 import warnings
 
@@ -104,7 +105,10 @@ def test_recorded_norms_are_the_parameters_gradients():
 
 def test_at_init_plain_and_residual_nets_share_their_block_names():
     data = TinyBatches()
+    states = (torch.get_rng_state(), random.getstate(), np.random.get_state()[1].copy())
     table = compare_gradient_norms_at_init(["plain18", "resnet18"], data, CONFIG, device="cpu")
+    assert torch.equal(torch.get_rng_state(), states[0]) and random.getstate() == states[1]  # as it promises
+    assert (np.random.get_state()[1] == states[2]).all()
     assert list(table.columns) == ["model", "block", "grad_norm"]
     for model in ("plain18", "resnet18"):
         assert table.loc[table["model"] == model, "block"].tolist() == BLOCKS
