@@ -43,6 +43,13 @@ def percent(fraction: Any) -> str:
     return f"{100 * float(fraction):.{ACCURACY_DECIMALS}f}%"
 
 
+def percent_interval(low: Any, high: Any) -> str:
+    """A 95% interval of an accuracy (fractions) as ``"[50.1%, 70.3%]"``; ``-`` when either end is missing."""
+    if is_missing(low) or is_missing(high):
+        return MISSING
+    return f"[{percent(low)}, {percent(high)}]"
+
+
 def points(fraction_difference: Any) -> str:
     """A difference of two accuracies (fractions), signed, in percentage points: ``0.023`` -> ``"+2.3"``."""
     if is_missing(fraction_difference):
@@ -90,6 +97,14 @@ def seconds(value: Any) -> str:
     if is_missing(value):
         return MISSING
     return f"{float(value):.{SECONDS_DECIMALS}f}"
+
+
+def minutes(seconds_value: Any) -> str:
+    """A duration given in seconds as whole minutes (for estimates of hours of training, where seconds are
+    noise): ``5412`` -> ``"90"``."""
+    if is_missing(seconds_value):
+        return MISSING
+    return f"{float(seconds_value) / 60:.0f}"
 
 
 def rate(value: Any) -> str:

@@ -5,7 +5,7 @@ little without its uncertainty. This module answers the questions the comparison
 Dietterich (1998, "Approximate Statistical Tests for Comparing Supervised Classification Learning
 Algorithms"), Raschka (2018, arXiv:1811.12808) and Bouthillier et al. (2021, arXiv:2103.03098):
 
-- one accuracy: its Wilson score interval (``accuracy_interval``);
+- one accuracy: its Wilson score interval (``accuracy_interval``, or ``count_interval`` from counts);
 - two models trained once, judged on the same images: the exact McNemar test (``mcnemar``) and a paired
   bootstrap interval of the accuracy difference (``paired_bootstrap``);
 - two models over several seeds or folds: mean, standard deviation and a t interval of the paired differences
@@ -129,10 +129,20 @@ def accuracy_interval(correct: Sequence[bool], confidence: float = CONFIDENCE) -
     correct = _correctness(correct, "correct")
     if len(correct) == 0:
         raise ValueError("correct is empty: an accuracy needs at least one image")
+    return count_interval(int(correct.sum()), len(correct), confidence)
+
+
+def count_interval(hits: int, n: int, confidence: float = CONFIDENCE) -> Interval:
+    """``hits`` right out of ``n`` images as an accuracy with its Wilson score interval: what
+    :func:`accuracy_interval` gives for the per-image outcomes, when only the counts are known (a val accuracy
+    in metrics.json and the size of the val set)."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n must be a whole number of images >= 1, got {n!r}")
+    if isinstance(hits, bool) or not isinstance(hits, (int, np.integer)) or not 0 <= hits <= n:
+        raise ValueError(f"hits must be a whole number in 0..n ({n}), got {hits!r}")
     confidence = _check_confidence(confidence)
-    hits, n = int(correct.sum()), len(correct)
-    low, high = proportion_confint(hits, n, alpha=1.0 - confidence, method="wilson")
-    return Interval(estimate=hits / n, low=float(low), high=float(high), confidence=confidence)
+    low, high = proportion_confint(int(hits), int(n), alpha=1.0 - confidence, method="wilson")
+    return Interval(estimate=int(hits) / int(n), low=float(low), high=float(high), confidence=confidence)
 
 
 def mcnemar(correct_a: Sequence[bool], correct_b: Sequence[bool]) -> McNemarResult:

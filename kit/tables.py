@@ -14,21 +14,42 @@ from typing import Sequence
 import pandas as pd
 
 from kit import numbers, runs
-from kit.runs import RunResult
+from kit.comparisons import format_pvalue
+from kit.runs import RunResult, display_name
+from kit.stats import Interval, count_interval, summarize_differences
 from kit.text import table as text_table
 
 METRIC_COLUMNS = ("train_acc", "val_acc", "train_loss", "val_loss")
 
 
+def val_accuracy_interval(run: RunResult, accuracy: float) -> Interval | None:
+    """The Wilson 95% interval (``kit.stats.count_interval``) of a val accuracy of ``run``, counted on the val
+    images of its predictions.csv (every epoch is evaluated on that same val set); None before the run has
+    written predictions.csv, when the number of val images is not known."""
+    if run.predictions is None or numbers.is_missing(accuracy) or not len(run.predictions):
+        return None
+    n = len(run.predictions)
+    return count_interval(int(round(float(accuracy) * n)), n)
+
+
 def comparison_table(results: Sequence[RunResult], language: str | None = None) -> pd.DataFrame:
-    """:func:`kit.runs.comparison_table`: accuracy and loss at the best and the last epoch of each run."""
+    """:func:`kit.runs.comparison_table`: accuracy and loss at the best and the last epoch of each run, the val
+    accuracy with its 95% interval. Train accuracy gets none: it is averaged over augmented batches while the
+    weights change, not measured on held-out images, so it estimates no accuracy to be uncertain about."""
     t = text_table("columns", language)
     raw = runs.comparison_table(results)
+    by_label = {run.label: run for run in results}
+    cells = {t[name]: [numbers.metric(value, name) for value in raw[name]] for name in METRIC_COLUMNS}
     return pd.DataFrame({
         t["model"]: raw["run"],
         t["point"]: [t[point] for point in raw["point"]],
         t["epoch"]: raw["epoch"].astype(str),
-        **{t[name]: [numbers.metric(value, name) for value in raw[name]] for name in METRIC_COLUMNS},
+        t["train_acc"]: cells[t["train_acc"]],
+        t["val_acc"]: cells[t["val_acc"]],
+        t["val_acc_interval"]: [_interval_cell(by_label[label], value) for label, value in zip(raw["run"],
+                                                                                             raw["val_acc"])],
+        t["train_loss"]: cells[t["train_loss"]],
+        t["val_loss"]: cells[t["val_loss"]],
     })
 
 
@@ -91,6 +112,56 @@ def hyperparameter_table(results: Sequence[RunResult], language: str | None = No
             raise ValueError(f"No Config field {unknown} in these runs; they have {list(raw.index)}")
         raw = raw.loc[list(only)]
     return raw.rename_axis(t["parameter"]).reset_index()
+
+
+def degradation_table(table: pd.DataFrame, results: Sequence[RunResult], language: str | None = None) -> pd.DataFrame:
+    """:func:`kit.experiments.degradation_table` (``table``, one row per model of ``results``, in their order) as a
+    student reads it: losses, accuracies with the val accuracy's 95% interval, the val error beside the
+    paper's top-1 error (printed as in its Table 2, two decimals)."""
+    t = text_table("columns", language)
+    if len(table) != len(results):
+        raise ValueError(f"degradation_table needs one run per row: {len(table)} rows, {len(results)} runs")
+    return pd.DataFrame({
+        t["model"]: table["label"].tolist(),
+        t["epoch"]: table["epoch"].astype(str).tolist(),
+        t["train_loss"]: table["train_loss"].map(numbers.loss).tolist(),
+        t["train_acc"]: (table["train_acc_%"] / 100).map(numbers.percent).tolist(),
+        t["val_acc"]: (table["val_acc_%"] / 100).map(numbers.percent).tolist(),
+        t["val_acc_interval"]: [_interval_cell(run, value / 100) for run, value in zip(results, table["val_acc_%"])],
+        t["val_error"]: (table["val_error_%"] / 100).map(numbers.percent).tolist(),
+        t["paper_error"]: table["paper_top1_error_%"].map("{:.2f}%".format).tolist(),
+    })
+
+
+def paired_difference_table(differences: Sequence, language: str | None = None) -> pd.DataFrame:
+    """Seed-paired differences (each a :class:`kit.experiments.PairedDifference`: ``other - reference`` of one
+    metric, one value per seed both finished) with their mean ± std, the Student t 95% interval of the mean
+    difference and the paired t-test p-value (``kit.stats.summarize_differences``), one row each. Accuracy
+    differences are in percentage points, loss differences as they are; interval and p need two seeds."""
+    t = text_table("columns", language)
+    rows = []
+    for d in differences:
+        summary = summarize_differences(d.differences)
+        accuracy = d.metric.endswith("_acc")
+        value = (lambda x: numbers.points(x)) if accuracy else (lambda x: numbers.loss(x, signed=True))
+        two_or_more = summary.n > 1
+        rows.append({
+            t["comparison"]: f"{display_name(d.other)} − {display_name(d.reference)}",
+            t["point"]: f"{t[d.metric]} ({t[d.point]})",
+            t["seeds"]: ", ".join(map(str, d.seeds)),
+            t["paired_mean_std"]: numbers.mean_std(summary.mean, summary.std if two_or_more else None, d.metric,
+                                                   difference=True) + (f" {t['unit_points']}" if accuracy else ""),
+            t["paired_interval"]: f"[{value(summary.low)}, {value(summary.high)}]" if two_or_more else numbers.MISSING,
+            t["paired_p"]: format_pvalue(summary.pvalue) if two_or_more else numbers.MISSING,
+            t["paired_per_seed"]: ", ".join(f"{seed}: {value(x)}" for seed, x in zip(d.seeds, d.differences)),
+        })
+    return pd.DataFrame(rows)
+
+
+def _interval_cell(run: RunResult, accuracy: float) -> str:
+    """A val accuracy's 95% interval as a table cell; ``-`` before the run has written predictions.csv."""
+    interval = val_accuracy_interval(run, accuracy)
+    return numbers.MISSING if interval is None else numbers.percent_interval(interval.low, interval.high)
 
 
 def to_markdown(frame: pd.DataFrame) -> str:

@@ -585,22 +585,27 @@ def test_best_is_defined_by_the_runs_monitor(tmp_path, fast_figures):
                                      monitor="val_loss") in results
 
 
-def test_smoke_report_on_data_prepared_by_the_kit(tmp_path):
-    """End to end with kit.data.prepare's synthetic stand-in: the report names it as synthetic data and finds the
-    validation images where data_report.json says they are (root + image_dir, as the data layer writes them)."""
+def prepared_workspace(workspace: Path, runs=(("plain34", 1), ("resnet34", 2))) -> Path:
+    """kit.data.prepare's synthetic stand-in, and run_factory runs whose predictions.csv name its val images."""
     from kit.data import prepare
 
-    workspace = tmp_path / "ws"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the stand-in carries the course's defects on purpose (blank rows ...)
         prepare("synthetic", workspace)
     val = pd.read_csv(workspace / "split.csv").query("split == 'val'").reset_index(drop=True)
-    for name, seed in (("plain34", 1), ("resnet34", 2)):
+    for name, seed in runs:
         run_dir = write_run(workspace / "runs", name, name, seed=seed, n_val=len(val))
         predictions = pd.read_csv(run_dir / "predictions.csv")
         predictions["filename"], predictions["label"] = val["filename"], val["label"]
         predictions["correct"] = predictions["label"] == predictions["prediction"]
         predictions.to_csv(run_dir / "predictions.csv", index=False)
+    return workspace
+
+
+def test_smoke_report_on_data_prepared_by_the_kit(tmp_path):
+    """End to end with kit.data.prepare's synthetic stand-in: the report names it as synthetic data and finds the
+    validation images where data_report.json says they are (root + image_dir, as the data layer writes them)."""
+    workspace = prepared_workspace(tmp_path / "ws")
     readme = write_report(workspace, header=HEADER)
     text = readme.read_text(encoding="utf-8")
     assert "data sintetis" in text.split("\n## ")[0].lower()
@@ -651,6 +656,9 @@ def test_the_language_the_group_chose_is_the_reports(workspace, tmp_path, fast_f
     assert f"\n## {STRINGS['en']['results']}\n" in write_report(chosen, header=HEADER).read_text(encoding="utf-8")
     text = write_report(chosen, header=HEADER, language="id").read_text(encoding="utf-8")  # said here: wins
     assert f"\n## {STRINGS['id']['results']}\n" in text
+    # The README now says Indonesian, yet the group's saved choice comes before the language of an old README.
+    again = write_report(chosen, header=HEADER).read_text(encoding="utf-8")
+    assert f"\n## {STRINGS['en']['results']}\n" in again and "language=en -->" in again
 
 
 def test_the_zip_takes_html_images_too_and_refuses_paths_outside_the_report(tmp_path):
@@ -668,3 +676,67 @@ def test_the_zip_takes_html_images_too_and_refuses_paths_outside_the_report(tmp_
         archive = write_zip(readme)
     with zipfile.ZipFile(archive) as packed:
         assert sorted(packed.namelist()) == ["README.md", "images/a.png", "images/b.png"]
+
+
+def test_the_report_shows_where_finished_runs_look(tmp_path, fast_figures):
+    """A finished run has a best.pt: the report's Grad-CAM section shows the maps of both runs on the same val
+    images, and the image travels in report.zip. Without best.pt the section says why instead."""
+    import torch
+
+    from kit.models import build_model
+
+    workspace = prepared_workspace(tmp_path / "ws", runs=(("plain18", 1), ("resnet18", 2)))
+    for name, seed in (("plain18", 1), ("resnet18", 2)):  # random weights: the maps, not their meaning, are tested
+        torch.manual_seed(seed)
+        run_dir = workspace / "runs" / name
+        torch.save({"epoch": 6, "model": build_model(name, 5).state_dict(),
+                    "config": json.loads((run_dir / "config.json").read_text())}, run_dir / "best.pt")
+    t = table("explain", "en")
+    readme = write_report(workspace, ["plain18", "resnet18"], header=HEADER, language="en")
+    shown = section(readme.read_text(encoding="utf-8"), t["title"])
+    assert image_links(shown) == ["images/gradcam.png"]
+    assert (readme.parent / "images" / "gradcam.png").stat().st_size > 1000
+    with zipfile.ZipFile(zip_path(readme.parent)) as packed:
+        assert "images/gradcam.png" in packed.namelist()
+
+    (workspace / "runs" / "plain18" / "best.pt").unlink()
+    readme = write_report(workspace, ["plain18", "resnet18"], header=HEADER, language="en", out_dir=tmp_path / "b")
+    shown = section(readme.read_text(encoding="utf-8"), t["title"])
+    assert not image_links(shown) and "best.pt" in shown
+
+
+def test_depth_and_seed_comparisons_say_how_sure_they_are(tmp_path, fast_figures):
+    from kit.comparisons import compare_runs, format_pvalue
+    from kit.experiments import paired_difference
+    from kit.stats import summarize_differences
+
+    workspace = write_workspace(tmp_path / "ws")
+    for model, seed in (("plain18", 3), ("resnet18", 4)):
+        write_run(workspace / "runs", model, model, seed=seed)
+    for name, accuracy in (("plain34", 0.4), ("resnet34", 0.7)):
+        for seed in (1, 2):
+            write_run(workspace / "runs", f"{name}-seed{seed}", name, seed=7 * seed + len(name), accuracy=accuracy,
+                      config_changes={"seed": seed})
+    t, stats = STRINGS["en"], table("stats", "en")
+    text = write_report(workspace, header=HEADER, language="en").read_text(encoding="utf-8")
+
+    results = section(text, t["results"])
+    assert all(re.fullmatch(r"\[\d+\.\d%, \d+\.\d%\]", row[t["val_acc_interval"]])
+               for row in table_with(results, t["val_acc"]))
+
+    depth = section(text, t["degradation"])
+    rows = table_with(depth, stats["mcnemar_p"])
+    assert [(r[stats["model_a"]], r[stats["model_b"]]) for r in rows] == [("Plain-18", "Plain-34"),
+                                                                           ("ResNet-18", "ResNet-34")]
+    for row, (a, b) in zip(rows, (("plain18", "plain34"), ("resnet18", "resnet34"))):
+        comparison = compare_runs(a, b, workspace)
+        assert row[stats["mcnemar_p"]] == format_pvalue(comparison.mcnemar.pvalue)
+        assert f"- {comparison.verdict('en')}" in depth
+    assert all(re.fullmatch(r"\[\d+\.\d%, \d+\.\d%\]", row[t["val_acc_interval"]])
+               for row in table_with(depth, t["paper_error"]))
+
+    seeds = section(text, t["seeds"])
+    difference = paired_difference(workspace, "plain34", "resnet34", "val_acc", "best")
+    summary = summarize_differences(difference.differences)
+    assert (f"95% t interval of the mean paired difference {numbers.points(summary.low)} to "
+            f"{numbers.points(summary.high)} points, paired t-test p = {format_pvalue(summary.pvalue)}") in seeds

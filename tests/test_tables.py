@@ -22,7 +22,7 @@ def test_comparison_table_speaks_the_language_and_writes_percentages(runs, langu
     words = table("columns", language)
     shown = tables.comparison_table(runs, language)
     assert list(shown.columns) == [words[k] for k in ("model", "point", "epoch", "train_acc", "val_acc",
-                                                       "train_loss", "val_loss")]
+                                                       "val_acc_interval", "train_loss", "val_loss")]
     metrics = json.loads((runs[1].run_dir / "metrics.json").read_text())
     row = shown[(shown[words["model"]] == "ResNet-34") & (shown[words["point"]] == words["best"])].iloc[0]
     assert row[words["val_acc"]] == numbers.percent(metrics["best"]["val_acc"])
@@ -78,3 +78,64 @@ def test_markdown_keeps_cells_as_written_and_escapes_pipes(runs):
     frame = tables.comparison_table(runs, "en").assign(Model=["a|b"] * 4)
     assert "a\\|b" in tables.to_markdown(frame)
     assert all(cell in tables.to_markdown(frame) for cell in frame["Val acc"])  # "57.3%" stays "57.3%"
+
+
+def test_val_accuracies_carry_their_wilson_interval(runs):
+    import numpy as np
+
+    from kit.stats import accuracy_interval
+
+    words = table("columns", "en")
+    shown = tables.comparison_table(runs, "en")
+    assert list(shown.columns).index(words["val_acc_interval"]) == list(shown.columns).index(words["val_acc"]) + 1
+    for run in runs:
+        n = len(run.predictions)
+        for point in ("best", "last"):
+            accuracy = run.metrics[point]["val_acc"]
+            hits = round(accuracy * n)
+            interval = accuracy_interval(np.arange(n) < hits)  # the val set: hits right, the rest wrong
+            row = shown[(shown[words["model"]] == run.label) & (shown[words["point"]] == words[point])].iloc[0]
+            expected = f"[{numbers.percent(interval.low)}, {numbers.percent(interval.high)}]"
+            assert row[words["val_acc_interval"]] == expected
+    unfinished = runs[0].__class__(**{**runs[0].__dict__, "predictions": None})  # no val set size known yet
+    assert set(tables.comparison_table([unfinished], "en")[words["val_acc_interval"]]) == {numbers.MISSING}
+
+
+def test_seed_differences_carry_their_t_interval():
+    from scipy import stats as scipy_stats
+
+    from kit.experiments import PairedDifference
+
+    words = table("columns", "en")
+    three = PairedDifference("plain34", "resnet34", "val_acc", "best", (0, 1, 2), (0.05, 0.11, 0.02))
+    one = PairedDifference("plain34", "resnet34", "train_loss", "last", (0,), (-0.12,))
+    shown = tables.paired_difference_table([three, one], "en")
+    row = shown.iloc[0]
+    values = [0.05, 0.11, 0.02]
+    interval = scipy_stats.t.interval(0.95, 2, loc=sum(values) / 3, scale=scipy_stats.sem(values))
+    assert row[words["paired_interval"]] == f"[{numbers.points(interval[0])}, {numbers.points(interval[1])}]"
+    assert row[words["paired_p"]] == f"{scipy_stats.ttest_1samp(values, 0).pvalue:.3f}"
+    assert row[words["comparison"]] == "ResNet-34 − Plain-34" and row[words["paired_per_seed"]].startswith("0: +5.0")
+    assert row[words["paired_mean_std"]] == numbers.mean_std(sum(values) / 3, scipy_stats.tstd(values), "val_acc",
+                                                             difference=True) + " points"
+    assert shown.iloc[1][words["paired_interval"]] == numbers.MISSING  # one seed: no spread to judge by
+    assert shown.iloc[1][words["paired_per_seed"]] == "0: -0.1200"
+
+
+def test_degradation_table_puts_the_interval_beside_each_val_accuracy(tmp_path):
+    from kit.experiments import degradation_table, load_degradation_runs
+    from run_factory import write_run
+
+    workspace = write_workspace(tmp_path)
+    for model, seed in (("plain18", 3), ("resnet18", 4)):
+        write_run(workspace / "runs", model, model, seed=seed)
+    runs = load_degradation_runs(workspace)
+    raw = degradation_table(workspace, runs=runs)
+    shown = tables.degradation_table(raw, runs, "id")
+    words = table("columns", "id")
+    assert list(shown.columns) == [words[k] for k in ("model", "epoch", "train_loss", "train_acc", "val_acc",
+                                                      "val_acc_interval", "val_error", "paper_error")]
+    for i, run in enumerate(runs):
+        interval = tables.val_accuracy_interval(run, run.metrics["last"]["val_acc"])
+        assert shown.iloc[i][words["val_acc_interval"]] == numbers.percent_interval(interval.low, interval.high)
+    assert shown.iloc[1][words["paper_error"]] == "28.54%"

@@ -5,15 +5,16 @@ The structure follows the course's submissions: group header (names and NIMs) an
 from (a warning that cannot be missed for the synthetic stand-in), the data and split summary (leakage
 included), the method (Table 1 of He et al. 2016: stages, blocks, shortcuts, parameter counts),
 hyperparameters, the metric comparison with how sure each difference is, curves, confusion matrices, per-class
-precision/recall/F1, misclassified images, the evidence of notebook 06 when its runs exist, the Tahap-3
-modifications, an analysis whose measured facts are computed from the runs with marked room for the group's own
-text, and the references. Everything a student reads is in the
-report's one language (``kit/text/report.py``, ``kit/text/columns.py``); numbers are written by ``kit.numbers``.
+precision/recall/F1, misclassified images, Grad-CAM maps of the runs side by side (from their best.pt), the
+evidence of notebook 06 when its runs exist, the Tahap-3 modifications, an analysis whose measured facts are
+computed from the runs with marked room for the group's own text, and the references. Everything a student
+reads is in the report's one language (``kit/text/report.py``, ``kit/text/columns.py``); numbers are written by
+``kit.numbers``.
 
 Modules: ``write`` (``write_report`` and the section order), ``context`` (what sections read), ``overview``,
-``results``, ``evidence``, ``facts``, ``references`` (the sections), ``uncertainty`` (intervals and McNemar
-inside each comparison section, from ``kit.comparisons``), ``data_source`` (which data), ``readme`` (keep
-blocks, trailer, backup before loss) and ``archive`` (``report.zip``). Pass more sections with
+``results``, ``evidence``, ``facts``, ``gradcam``, ``references`` (the sections), ``uncertainty`` (intervals
+and McNemar inside each comparison section, from ``kit.comparisons``), ``data_source`` (which data), ``readme``
+(keep blocks, trailer, backup before loss) and ``archive`` (``report.zip``). Pass more sections with
 ``write_report(..., extra_sections=[...])``, each a function ``ReportContext -> markdown or None``.
 """
 

@@ -49,14 +49,20 @@ class ReportContext:
 
     def figure(self, fig: Figure, name: str, alt: str) -> str:
         """Save ``fig`` as ``images/<name>.png`` (atomically) and return the Markdown that shows it."""
-        filename = re.sub(r"[^A-Za-z0-9_.-]", "_", name) + ".png"
-        path = self.out_dir / "images" / filename
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, lambda handle: fig.savefig(handle, format="png", dpi=FIGURE_DPI))
-        return f"![{alt}](images/{filename})"
+        return save_figure(fig, self.out_dir, name, alt)
 
 
 Section = Callable[[ReportContext], "str | None"]
+
+
+def save_figure(fig: Figure, out_dir: Path, name: str, alt: str) -> str:
+    """Save ``fig`` as ``<out_dir>/images/<name>.png`` and return the Markdown that shows it, linked relative to
+    ``out_dir`` (where README.md is). Atomic: a disconnect mid-write leaves the previous image whole."""
+    filename = re.sub(r"[^A-Za-z0-9_.-]", "_", name) + ".png"
+    path = Path(out_dir) / "images" / filename
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, lambda handle: fig.savefig(handle, format="png", dpi=FIGURE_DPI))
+    return f"![{alt}](images/{filename})"
 
 
 def as_header(header: Header | Mapping[str, Any] | None) -> Header | None:

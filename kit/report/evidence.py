@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kit import experiments, numbers, plots
+from kit import experiments, numbers, plots, tables
+from kit.comparisons import format_pvalue
 from kit.diagnostics import gradient_flow_table, has_gradient_norms
 from kit.report.context import ReportContext
+from kit.report.uncertainty import pair_uncertainty_lines
 from kit.runs import display_name
+from kit.stats import summarize_differences
 from kit.tables import to_markdown
 
 
@@ -68,9 +71,11 @@ def _seed_difference_facts(ctx: ReportContext, reference: str, other: str,
     facts = []
     for point, d in differences.items():
         per_seed = ", ".join(f"{seed}: {numbers.points(value)}" for seed, value in zip(d.seeds, d.differences))
+        spread = summarize_differences(d.differences)  # the t interval of the mean per-seed difference
         facts.append(t["seed_difference" if d.n > 1 else "seed_difference_one"].format(
             a=a, b=b, point=c[point], mean=numbers.points(d.mean), std=numbers.points(d.std).lstrip("+"), n=d.n,
-            values=per_seed))
+            low=numbers.points(spread.low), high=numbers.points(spread.high), p=format_pvalue(spread.pvalue)
+            if d.n > 1 else numbers.MISSING, values=per_seed))
     if differences["best"].differing_config:
         facts.append(t["fact_diff_config"].format(keys=", ".join(differences["best"].differing_config)))
     if loss.n > 1:
@@ -101,19 +106,13 @@ def degradation_section(ctx: ReportContext) -> str | None:
     absent until all four runs exist (``kit.experiments.degradation_runs``)."""
     if not experiments.has_degradation_runs(ctx.workspace):
         return None
-    t, c = ctx.text, ctx.columns
+    t = ctx.text
     try:
         runs = experiments.load_degradation_runs(ctx.workspace)
         table = experiments.degradation_table(ctx.workspace, runs=runs)
     except ValueError as error:
         return "\n".join([f"## {t['degradation']}", "", t["degradation_problem"].format(error=error)])
-    shown = pd.DataFrame({c["model"]: table["label"], c["epoch"]: table["epoch"].astype(str),
-                          c["train_loss"]: table["train_loss"].map(numbers.loss),
-                          c["train_acc"]: (table["train_acc_%"] / 100).map(numbers.percent),
-                          c["val_acc"]: (table["val_acc_%"] / 100).map(numbers.percent),
-                          t["val_error"]: (table["val_error_%"] / 100).map(numbers.percent),
-                          # the paper's numbers as printed in its Table 2, two decimals
-                          t["paper_error"]: table["paper_top1_error_%"].map("{:.2f}%".format)})
+    shown = tables.degradation_table(table, runs, ctx.language)
     lines = [f"## {t['degradation']}", "", t["degradation_note"].format(source=experiments.PAPER_SOURCE), "",
              to_markdown(shown), ""]
     for _, row in experiments.depth_effect(table).iterrows():
@@ -122,6 +121,10 @@ def degradation_section(ctx: ReportContext) -> str | None:
             family=family, dl=numbers.loss(row["train_loss"], signed=True),
             dt=numbers.points(row["train_acc_points"] / 100), dv=numbers.points(row["val_acc_points"] / 100),
             dp=f"{row['paper_top1_error_points']:+.2f}"))
+    by_model = dict(zip(experiments.DEGRADATION_MODELS, runs))
+    lines += pair_uncertainty_lines([(by_model[f"{family}18"], by_model[f"{family}34"])
+                                     for family in ("plain", "resnet")], ctx.language)
     lines += ["", ctx.figure(plots.degradation_curves(runs, language=ctx.language), "degradation_curves",
                              t["degradation"])]
     return "\n".join(lines)
+

@@ -33,18 +33,25 @@ def comparable(reference: RunResult, others: Sequence[RunResult]) -> list[RunRes
 
 
 def uncertainty_lines(reference: RunResult, others: Sequence[RunResult], language: str) -> list[str]:
-    """A subsection comparing each of ``others`` with ``reference``: the table of intervals and p-values, then
-    one verdict per pair; empty when no pair has predictions on both sides. A pair evaluated on different
+    """A subsection comparing each of ``others`` with ``reference``: :func:`pair_uncertainty_lines`."""
+    return pair_uncertainty_lines([(reference, other) for other in others], language)
+
+
+def pair_uncertainty_lines(pairs: Sequence[tuple[RunResult, RunResult]], language: str) -> list[str]:
+    """A subsection comparing run B with run A for each pair ``(A, B)``: the table of intervals and p-values,
+    then one verdict per pair; empty when no pair has predictions on both sides. A pair evaluated on different
     images gets a line saying why instead."""
     t: Mapping[str, str] = table("report", language)
     columns = table("stats", language)
     comparisons: list[Comparison] = []
     problems = []
-    for other in comparable(reference, others):
+    for a, b in pairs:
+        if not comparable(a, [b]):
+            continue
         try:
-            comparisons.append(compare_runs(reference, other))
+            comparisons.append(compare_runs(a, b))
         except ValueError as error:
-            problems.append(f"- {t['uncertainty_problem'].format(a=reference.label, b=other.label, error=error)}")
+            problems.append(f"- {t['uncertainty_problem'].format(a=a.label, b=b.label, error=error)}")
     if not comparisons and not problems:
         return []
     lines = ["", f"### {t['uncertainty']}", "", t["uncertainty_note"], ""]

@@ -128,7 +128,8 @@ STRINGS = {
                       "(sampel, n-1) atas seed yang selesai, dan nilai setiap seed, dari `metrics.json` tiap run.",
         "seeds_n": "Seed",
         "seeds_per_seed": "Akurasi val per seed (epoch terbaik)",
-        "seed_difference": "{b} − {a}, akurasi val ({point}): {mean} ± {std} poin atas {n} seed "
+        "seed_difference": "{b} − {a}, akurasi val ({point}): {mean} ± {std} poin atas {n} seed, interval t 95% "
+                           "dari rata-rata selisih berpasangan {low} s.d. {high} poin, uji t berpasangan p = {p} "
                            "(per seed: {values}).",
         "seed_difference_one": "{b} − {a}, akurasi val ({point}): {mean} poin, hanya 1 seed yang sama "
                                "(tanpa sebaran).",
@@ -139,8 +140,6 @@ STRINGS = {
         "degradation_note": "Empat model dengan Config yang sama, nilai pada epoch terakhir. Kolom paper: {source}. "
                             "Paper memakai ImageNet (1000 kelas), jadi bandingkan polanya (apakah 34 lapis lebih baik"
                             " dari 18 dalam satu keluarga), bukan nilainya.",
-        "paper_error": "Top-1 error paper",
-        "val_error": "Error val",
         "degradation_fact": "{family}: 34 − 18 lapis: loss train {dl}, akurasi train {dt} poin, akurasi val {dv} "
                             "poin; paper: top-1 error {dp} poin.",
         "degradation_problem": "⚠ Run degradasi tidak dapat dibandingkan: {error}",
@@ -273,7 +272,8 @@ STRINGS = {
                       "(sample, n-1) over the finished seeds, and every seed's value, from each run's `metrics.json`.",
         "seeds_n": "Seeds",
         "seeds_per_seed": "Val accuracy per seed (best epoch)",
-        "seed_difference": "{b} − {a}, val acc ({point}): {mean} ± {std} points over {n} seeds "
+        "seed_difference": "{b} − {a}, val acc ({point}): {mean} ± {std} points over {n} seeds, 95% t interval "
+                           "of the mean paired difference {low} to {high} points, paired t-test p = {p} "
                            "(per seed: {values}).",
         "seed_difference_one": "{b} − {a}, val acc ({point}): {mean} points, only 1 seed in common (no spread).",
         "seed_difference_loss": "{b} − {a}, train loss (last): {mean} ± {std} over {n} seeds.",
@@ -283,8 +283,6 @@ STRINGS = {
         "degradation_note": "Four models with one Config, values at the last epoch. Paper column: {source}. The paper"
                             " trains on ImageNet (1000 classes), so compare the pattern (does 34 layers beat 18 "
                             "within a family?), not the values.",
-        "paper_error": "Paper top-1 error",
-        "val_error": "Val error",
         "degradation_fact": "{family}: 34 − 18 layers: train loss {dl}, train acc {dt} points, val acc {dv} points; "
                             "paper: top-1 error {dp} points.",
         "degradation_problem": "⚠ The degradation runs cannot be compared: {error}",
