@@ -16,6 +16,7 @@ import math
 import time
 import warnings
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -121,8 +122,9 @@ def _train(model, data, config, run_dir, checkpoint, device, progress, on_epoch_
     info = {"model": config.model, "parameters": count_parameters(model), "device": _device_name(device),
             "precision": precision_name(dtype), "epochs_planned": config.epochs, "classes": list(data.classes),
             "data": getattr(data, "fingerprint", None)}
-    history, gradient_norms = _start_or_resume(state, checkpoint, config, run_dir, info, recorder, progress)
-    train_model = torch.compile(model) if config.compile else model
+    history, gradient_norms = _start_or_resume(state, checkpoint, config, run_dir, info, recorder, progress=progress)
+    setup = _Setup(torch.compile(model) if config.compile else model, state, criterion, dtype, channels_last,
+                   recorder, config, steps)
     writer = BackgroundWriter(background=device.type == "cuda")
     try:
         with _cudnn_benchmark():
@@ -130,10 +132,8 @@ def _train(model, data, config, run_dir, checkpoint, device, progress, on_epoch_
                 started = time.perf_counter()
                 with _progress_bar(data.train_batches(epoch), steps, epoch, config.epochs, progress) as bar:
                     try:
-                        train = _train_one_epoch(train_model, bar, steps, state, criterion, dtype, channels_last,
-                                                 config, epoch, recorder, last_good=len(history))
-                        val_loss, val_acc = _evaluate(train_model, data.eval_batches("val"), criterion, dtype,
-                                                      channels_last)
+                        train = _train_one_epoch(setup, bar, epoch, last_good=len(history))
+                        val_loss, val_acc = _evaluate(setup, data.eval_batches("val"))
                     except OutOfMemoryError:
                         train = None  # handled below, outside the except block, so its tensors can be freed
                 if train is None:
@@ -149,8 +149,9 @@ def _train(model, data, config, run_dir, checkpoint, device, progress, on_epoch_
                 _warn_if_exploding(history[-1], len(data.classes), config)
                 stopped_early = _patience_ran_out(history, config)
                 finished = epoch == config.epochs or stopped_early
-                writer.submit(_epoch_files(run_dir, state, config, history, info, finished, stopped_early,
-                                           gradient_norms if recorder is not None else None))
+                writer.submit(_epoch_files(run_dir, state, config, history, info, finished=finished,
+                                           stopped_early=stopped_early,
+                                           gradient_norms=gradient_norms if recorder is not None else None))
                 if progress:
                     tqdm.write(_epoch_line(history[-1], config.epochs, best_row(history) is history[-1], stopped_early))
                 if on_epoch_end is not None:
@@ -168,7 +169,7 @@ def _train(model, data, config, run_dir, checkpoint, device, progress, on_epoch_
     return history_frame(history)
 
 
-def _start_or_resume(state, checkpoint, config, run_dir, info, recorder, progress) -> tuple[list, list]:
+def _start_or_resume(state, checkpoint, config, run_dir, info, recorder, *, progress: bool) -> tuple[list, list]:
     """The history and gradient-norm records so far: empty for a new run (whose starting point is saved as
     last.pt, so a run stopped in epoch 1 restarts from these weights, not from a half-trained model still in the
     notebook's memory), else those of ``checkpoint``, whose state ``state`` takes over."""
@@ -220,8 +221,22 @@ def _info_of(model, checkpoint, device) -> dict[str, Any]:
 
 # ---- one epoch -----------------------------------------------------------------------------------------------
 
-def _train_one_epoch(model, batches, steps, state, criterion, dtype, channels_last, config, epoch, recorder, *,
-                     last_good: int) -> dict[str, float]:
+@dataclass(frozen=True)
+class _Setup:
+    """What every step of a run needs, set up once: the model (compiled when ``config.compile``), its training
+    state, the loss, the autocast dtype (None: fp32), the memory layout, the gradient-norm recorder (None: off)."""
+
+    model: nn.Module
+    state: TrainingState
+    criterion: nn.Module
+    dtype: torch.dtype | None
+    channels_last: bool
+    recorder: GradientNormRecorder | None
+    config: Config
+    steps: int
+
+
+def _train_one_epoch(setup: _Setup, batches: tqdm, epoch: int, *, last_good: int) -> dict[str, float]:
     """One pass over the training batches: ``train_loss``, ``train_acc``, ``lr`` (of the last step),
     ``images_per_s``.
 
@@ -229,8 +244,9 @@ def _train_one_epoch(model, batches, steps, state, criterion, dtype, channels_la
     and before the update; a record of a step the fp16 loss scaler skips is discarded. The scheduler advances
     on every step, also on one the scaler skips (as in PyTorch's AMP examples): the schedule counts batches.
     """
+    model, config, steps, recorder = setup.model, setup.config, setup.steps, setup.recorder
+    optimizer, scheduler, scaler = setup.state.optimizer, setup.state.scheduler, setup.state.scaler
     model.train()
-    optimizer, scheduler, scaler = state.optimizer, state.scheduler, state.scaler
     device = next(model.parameters()).device
     loss_sum = torch.zeros((), device=device)
     correct = torch.zeros((), dtype=torch.int64, device=device)
@@ -241,11 +257,11 @@ def _train_one_epoch(model, batches, steps, state, criterion, dtype, channels_la
         if step == 1 and images.shape[-1] != config.image_size:
             raise ValueError(f"The data gives {images.shape[-1]} px images but config.image_size is "
                              f"{config.image_size}: build the batches with the config's image size.")
-        if channels_last:
+        if setup.channels_last:
             images = images.contiguous(memory_format=torch.channels_last)
-        with torch.autocast(device.type, dtype=dtype, enabled=dtype is not None):
+        with torch.autocast(device.type, dtype=setup.dtype, enabled=setup.dtype is not None):
             logits = model(images)
-            loss = criterion(logits, labels)
+            loss = setup.criterion(logits, labels)
         optimizer.zero_grad(set_to_none=True)
         scaler.scale(loss).backward()
         global_step = (epoch - 1) * steps + step
@@ -282,19 +298,20 @@ def _train_one_epoch(model, batches, steps, state, criterion, dtype, channels_la
 
 
 @torch.no_grad()
-def _evaluate(model, batches, criterion, dtype, channels_last) -> tuple[float, float]:
+def _evaluate(setup: _Setup, batches: Iterator) -> tuple[float, float]:
     """Mean loss and accuracy over deterministic batches (no augmentation, no gradient)."""
+    model = setup.model
     model.eval()
     device = next(model.parameters()).device
     loss_sum = torch.zeros((), device=device)
     correct = torch.zeros((), dtype=torch.int64, device=device)
     seen = 0
     for images, labels in batches:
-        if channels_last:
+        if setup.channels_last:
             images = images.contiguous(memory_format=torch.channels_last)
-        with torch.autocast(device.type, dtype=dtype, enabled=dtype is not None):
+        with torch.autocast(device.type, dtype=setup.dtype, enabled=setup.dtype is not None):
             logits = model(images)
-            loss_sum += criterion(logits, labels).float() * labels.numel()
+            loss_sum += setup.criterion(logits, labels).float() * labels.numel()
         correct += (logits.argmax(dim=1) == labels).sum()
         seen += labels.numel()
     if seen == 0:
@@ -368,7 +385,8 @@ def _cudnn_benchmark() -> Iterator[None]:
         torch.backends.cudnn.benchmark = before
 
 
-def _epoch_files(run_dir, state, config, history, info, finished, stopped_early, gradient_norms):
+def _epoch_files(run_dir, state, config, history, info, *, finished: bool, stopped_early: bool,
+                 gradient_norms: list | None) -> list[tuple[Path, Any]]:
     """The files of one epoch, in write order, as CPU snapshots (training goes on while they are written).
 
     best.pt goes first and metrics.json last, so after a crash at any point the folder describes an epoch whose
