@@ -7,7 +7,8 @@ gradients exhibit healthy norms". This module lets that claim be measured instea
 
 - ``kit.train.fit`` records, every ``Config.grad_norm_every`` optimizer steps, the L2 norm of the gradient of
   every block (``kit.gradient_norms.GradientNormRecorder``, re-exported here) into
-  ``run_dir/gradient_norms.csv`` (columns ``step, epoch, block, grad_norm``). The first record of a run is taken before any update, i.e. at initialisation.
+  ``run_dir/gradient_norms.csv`` (columns ``step, epoch, block, grad_norm``). The first record of a run is
+  taken before any update, i.e. at initialisation.
 - ``gradient_norms_at_init`` measures one backward pass of an untrained model without training it, and
   ``compare_gradient_norms_at_init`` does so for several architectures built with one Config.
 - ``read_gradient_norms`` and ``gradient_flow_table`` read a run's file back for plots and the report.
