@@ -204,12 +204,20 @@ def test_small_settings_are_marked_as_a_smoke_run(report, tmp_path, fast_figures
 
 
 def test_analysis_facts_are_computed_from_the_runs(workspace, report):
+    import numpy as np
+
+    from kit.stats import accuracy_interval
+
     text = report.read_text(encoding="utf-8")
     analysis = section(text, STRINGS["id"]["analysis"])
     plain, resnet = (json.loads((workspace / "runs" / n / "metrics.json").read_text()) for n in ("plain34", "resnet34"))
     difference = 100 * (resnet["best"]["val_acc"] - plain["best"]["val_acc"])
-    expected = (f"Pada epoch terbaik, akurasi val ResNet-34 {100 * resnet['best']['val_acc']:.1f}% (epoch "
-                f"{resnet['best']['epoch']}) vs Plain-34 {100 * plain['best']['val_acc']:.1f}% (epoch "
+    plain_interval, resnet_interval = (  # Wilson, over the 30 val images of run_factory's predictions.csv
+        accuracy_interval(np.arange(30) < round(30 * m["best"]["val_acc"])) for m in (plain, resnet))
+    expected = (f"Pada epoch terbaik, akurasi val ResNet-34 {100 * resnet['best']['val_acc']:.1f}% "
+                f"[{numbers.percent(resnet_interval.low)}, {numbers.percent(resnet_interval.high)}] (epoch "
+                f"{resnet['best']['epoch']}) vs Plain-34 {100 * plain['best']['val_acc']:.1f}% "
+                f"[{numbers.percent(plain_interval.low)}, {numbers.percent(plain_interval.high)}] (epoch "
                 f"{plain['best']['epoch']}): selisih {difference:+.1f} poin.")
     assert f"- {expected}" in analysis
     assert f"{resnet['last']['train_loss']:.4f} vs Plain-34 {plain['last']['train_loss']:.4f}" in analysis

@@ -8,6 +8,7 @@ from kit import numbers
 from kit.report.context import ReportContext
 from kit.report.readme import keep_block
 from kit.runs import RunResult, differing_hyperparameters
+from kit.tables import val_accuracy_interval
 from kit.text import check_language, current_language, table
 
 
@@ -46,21 +47,29 @@ def measured_facts(runs: Sequence[RunResult], data_report: Mapping[str, Any] | N
 
 
 def comparison_facts(reference: RunResult, others: Sequence[RunResult], t: Mapping[str, str]) -> list[str]:
-    """Val accuracy at the best and the last epoch and the final train loss of each of ``others`` against
-    ``reference``, in the sentences of ``t`` (the report's table in one language)."""
+    """Val accuracy (with its 95% interval) at the best and the last epoch and the final train loss of each of
+    ``others`` against ``reference``, in the sentences of ``t`` (the report's table in one language)."""
     facts = []
     a, ma = reference.label, reference.metrics
     for other in others:
         b, mb = other.label, other.metrics
         for point, key in (("best", "fact_best"), ("last", "fact_last")):
-            facts.append(t[key].format(a=a, b=b, va=numbers.percent(ma[point]["val_acc"]),
-                                       vb=numbers.percent(mb[point]["val_acc"]), ea=ma[point]["epoch"],
+            facts.append(t[key].format(a=a, b=b, va=accuracy_with_interval(reference, ma[point]["val_acc"]),
+                                       vb=accuracy_with_interval(other, mb[point]["val_acc"]), ea=ma[point]["epoch"],
                                        eb=mb[point]["epoch"],
                                        d=numbers.points(mb[point]["val_acc"] - ma[point]["val_acc"])))
         la, lb = ma["last"]["train_loss"], mb["last"]["train_loss"]
         facts.append(t["fact_train_loss"].format(a=a, b=b, la=numbers.loss(la), lb=numbers.loss(lb),
                                                  d=numbers.loss(lb - la, signed=True)))
     return facts
+
+
+def accuracy_with_interval(run: RunResult, accuracy: float) -> str:
+    """A val accuracy of ``run`` as the report's sentences write it: ``71.1% [52.1%, 83.3%]`` (its Wilson 95%
+    interval, ``kit.tables.val_accuracy_interval``), the bare percentage before the run has predictions."""
+    interval = val_accuracy_interval(run, accuracy)
+    shown = numbers.percent(accuracy)
+    return shown if interval is None else f"{shown} {numbers.percent_interval(interval.low, interval.high)}"
 
 
 def analysis_section(ctx: ReportContext) -> str:
