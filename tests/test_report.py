@@ -530,12 +530,13 @@ def test_misclassified_examples_come_from_the_runs_data_or_are_skipped_with_a_li
     text = section(write_report(bare, header=HEADER).read_text(encoding="utf-8"), t["misclassified"])
     assert t["misclassified_no_data"].format(run="Plain-34") in text and "](images/" not in text
 
-    other = with_images(write_workspace(tmp_path / "other"), fingerprint="f" * 64)
-    metrics = json.loads((other / "runs/plain34/metrics.json").read_text())
-    (other / "runs/plain34/metrics.json").write_text(json.dumps({**metrics, "data": "0" * 64}))
+    other = with_images(write_workspace(tmp_path / "other"))  # Plain-34 predicted images split.csv lacks
+    predictions = pd.read_csv(other / "runs/plain34/predictions.csv")
+    predictions.assign(filename="x" + predictions["filename"]).to_csv(other / "runs/plain34/predictions.csv",
+                                                                      index=False)
     text = section(write_report(other, header=HEADER).read_text(encoding="utf-8"), t["misclassified"])
     assert t["misclassified_other_data"].format(run="Plain-34") in text
-    assert "](images/misclassified_resnet34.png)" in text  # the run without a recorded fingerprint is shown
+    assert "](images/misclassified_resnet34.png)" in text  # the run trained on the workspace's data is shown
 
     moved = with_images(write_workspace(tmp_path / "moved"), root="/nowhere")
     text = section(write_report(moved, header=HEADER).read_text(encoding="utf-8"), t["misclassified"])
@@ -614,6 +615,9 @@ def test_smoke_report_on_data_prepared_by_the_kit(tmp_path):
     """End to end with kit.data.prepare's synthetic stand-in: the report names it as synthetic data and finds the
     validation images where data_report.json says they are (root + image_dir, as the data layer writes them)."""
     workspace = prepared_workspace(tmp_path / "ws")
+    for name in ("plain34", "resnet34"):  # fit records its batches' fingerprint (data, split and augmentation)
+        metrics = json.loads((workspace / "runs" / name / "metrics.json").read_text())
+        (workspace / "runs" / name / "metrics.json").write_text(json.dumps({**metrics, "data": "b5f992a60cf26a7e"}))
     readme = write_report(workspace, header=HEADER)
     text = readme.read_text(encoding="utf-8")
     assert "data sintetis" in text.split("\n## ")[0].lower()

@@ -166,14 +166,24 @@ def _image_folder(ctx: ReportContext, run: RunResult) -> tuple[Path | None, str 
     t, report = ctx.text, ctx.data_report
     if report is None or "root" not in report:
         return None, t["misclassified_no_data"].format(run=run.label)
-    trained_on, prepared = run.metrics.get("data"), report.get("fingerprint")
-    if trained_on and prepared and trained_on != prepared:
+    if _predicted_elsewhere(ctx, run):
         return None, t["misclassified_other_data"].format(run=run.label)
     root = Path(report["root"])
     folder = (root if root.is_absolute() else ctx.workspace / root) / report.get("image_dir", ".")
     if not folder.is_dir():
         return None, t["misclassified_no_images"].format(run=run.label, folder=folder)
     return folder, None
+
+
+def _predicted_elsewhere(ctx: ReportContext, run: RunResult) -> bool:
+    """Whether ``run``'s predictions.csv names images that split.csv lacks or labels otherwise: the run was
+    trained on other data than the workspace's, so its file names would show the wrong pictures. (The run's own
+    data fingerprint also covers its augmentation, so it cannot be compared with data_report.json's.)"""
+    if ctx.split is None or run.predictions is None:
+        return False
+    labels = dict(zip(ctx.split["filename"].astype(str), ctx.split["label"].astype(str)))
+    predicted = zip(run.predictions["filename"].astype(str), run.predictions["label"].astype(str))
+    return any(labels.get(filename) != label for filename, label in predicted)
 
 
 def extra_runs_section(ctx: ReportContext) -> str | None:

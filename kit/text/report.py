@@ -60,8 +60,9 @@ STRINGS = {
                               "dan tebakan model).",
         "misclassified_no_images": "⚠ {run}: gambar val tidak ditemukan di `{folder}`; contoh salah klasifikasinya "
                                    "dilewati.",
-        "misclassified_other_data": "⚠ {run}: dilatih pada data lain dari yang dicatat `data_report.json`; contoh "
-                                    "salah klasifikasinya dilewati.",
+        "misclassified_other_data": "⚠ {run}: `predictions.csv`-nya menyebut gambar val yang tidak ada (atau berlabel "
+                                    "lain) di `split.csv` workspace ini, jadi dilatih pada data lain; contoh salah "
+                                    "klasifikasinya dilewati.",
         "misclassified_no_data": "⚠ {run}: tanpa `data_report.json` gambar val tidak dapat ditemukan; contoh salah "
                                  "klasifikasinya dilewati.",
         "hyperparameters": "Hyperparameter",
@@ -203,7 +204,8 @@ STRINGS = {
                               "and the model's guess).",
         "misclassified_no_images": "⚠ {run}: the validation images were not found in `{folder}`; its misclassified "
                                    "examples are skipped.",
-        "misclassified_other_data": "⚠ {run}: trained on other data than `data_report.json` records; its "
+        "misclassified_other_data": "⚠ {run}: its `predictions.csv` names val images that this workspace's "
+                                    "`split.csv` lacks (or labels otherwise), so it was trained on other data; its "
                                     "misclassified examples are skipped.",
         "misclassified_no_data": "⚠ {run}: without `data_report.json` the validation images cannot be found; its "
                                  "misclassified examples are skipped.",
