@@ -147,7 +147,7 @@ def _run_all_and_save(page, name: str) -> None:
 
 def _screenshot(page, path: Path) -> None:
     """The whole notebook in one picture: the notebook scrolls inside its panel, so grow the window to fit it."""
-    height = page.evaluate("() => Math.max(...[...document.querySelectorAll('.jp-Notebook')].map(n => n.scrollHeight))")
+    height = page.evaluate("() => Math.max(...[...document.querySelectorAll('.jp-Notebook, .jp-WindowedPanel-outer')].map(n => n.scrollHeight))")
     page.set_viewport_size({"width": 1400, "height": min(int(height) + 200, 16_000)})
     page.wait_for_timeout(500)
     page.screenshot(path=str(path))
