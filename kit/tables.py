@@ -133,6 +133,27 @@ def degradation_table(table: pd.DataFrame, results: Sequence[RunResult], languag
     })
 
 
+def seed_summary_table(best: pd.DataFrame, last: pd.DataFrame, language: str | None = None) -> pd.DataFrame:
+    """:func:`kit.experiments.seed_summary` at the best and at the last epoch (``best``, ``last``: one row per
+    model each) as one table: the seeds, val accuracy mean ± std at both points, the final train loss, and every
+    seed's val accuracy at the best epoch."""
+    t = text_table("columns", language)
+    last = last.set_index("name")
+    rows = []
+    for _, row in best.iterrows():
+        end = last.loc[row["name"]]
+        rows.append({
+            t["model"]: row["label"], t["seeds"]: ", ".join(map(str, row["seeds"])) or numbers.MISSING,
+            f"{t['val_acc']} ({t['best']})": numbers.mean_std(row["val_acc_mean"], row["val_acc_std"], "val_acc"),
+            f"{t['val_acc']} ({t['last']})": numbers.mean_std(end["val_acc_mean"], end["val_acc_std"], "val_acc"),
+            f"{t['train_loss']} ({t['last']})": numbers.mean_std(end["train_loss_mean"], end["train_loss_std"],
+                                                                "train_loss"),
+            t["val_acc_per_seed"]: ", ".join(f"{s}: {numbers.percent(v)}" for s, v in zip(row["seeds"],
+                                                                                         row["val_acc_per_seed"])),
+        })
+    return pd.DataFrame(rows)
+
+
 def paired_difference_table(differences: Sequence, language: str | None = None) -> pd.DataFrame:
     """Seed-paired differences (each a :class:`kit.experiments.PairedDifference`: ``other - reference`` of one
     metric, one value per seed both finished) with their mean ± std, the Student t 95% interval of the mean

@@ -139,3 +139,22 @@ def test_degradation_table_puts_the_interval_beside_each_val_accuracy(tmp_path):
         interval = tables.val_accuracy_interval(run, run.metrics["last"]["val_acc"])
         assert shown.iloc[i][words["val_acc_interval"]] == numbers.percent_interval(interval.low, interval.high)
     assert shown.iloc[1][words["paper_error"]] == "28.54%"
+
+
+def test_seed_table_gives_mean_and_std_over_the_seeds_metrics(tmp_path):
+    import numpy as np
+
+    from kit.experiments import seed_summary
+    from run_factory import write_run
+
+    for seed in (1, 2, 3):
+        write_run(tmp_path / "runs", f"resnet34-seed{seed}", "resnet34", seed=seed, config_changes={"seed": seed})
+    best, last = (seed_summary(tmp_path, ["resnet34"], point=point) for point in ("best", "last"))
+    shown = tables.seed_summary_table(best, last, "en").iloc[0]
+    metrics = [json.loads((tmp_path / "runs" / f"resnet34-seed{s}" / "metrics.json").read_text()) for s in (1, 2, 3)]
+    for point in ("best", "last"):
+        values = np.array([m[point]["val_acc"] for m in metrics])
+        assert shown[f"Val acc ({point})"] == numbers.mean_std(values.mean(), values.std(ddof=1), "val_acc")
+    assert shown["Seeds"] == "1, 2, 3"
+    assert shown["Val accuracy per seed (best epoch)"] == ", ".join(
+        f"{s}: {numbers.percent(m['best']['val_acc'])}" for s, m in zip((1, 2, 3), metrics))

@@ -20,7 +20,7 @@ from kit.tables import to_markdown
 def seeds_section(ctx: ReportContext) -> str | None:
     """Mean ± std over seeds of the compared runs (runs ``<name>-seed<N>``, ``kit.experiments.run_seeds``) and
     the seed-paired difference last-minus-first; absent when no seed runs exist."""
-    t, c = ctx.text, ctx.columns
+    t = ctx.text
     names = [run.name for run in ctx.runs]
     try:
         groups = {name: experiments.seed_runs(ctx.workspace, name) for name in names}
@@ -30,20 +30,8 @@ def seeds_section(ctx: ReportContext) -> str | None:
                       for point in ("best", "last"))
     except ValueError as error:
         return "\n".join([f"## {t['seeds']}", "", t["seed_problem"].format(error=error)])
-    last = last.set_index("name")
-    rows = []
-    for _, row in best.iterrows():
-        end = last.loc[row["name"]]
-        rows.append({c["model"]: row["label"], t["seeds_n"]: ", ".join(map(str, row["seeds"])) or "-",
-                     f"{c['val_acc']} ({c['best']})": numbers.mean_std(row["val_acc_mean"], row["val_acc_std"],
-                                                                       "val_acc"),
-                     f"{c['val_acc']} ({c['last']})": numbers.mean_std(end["val_acc_mean"], end["val_acc_std"],
-                                                                       "val_acc"),
-                     f"{c['train_loss']} ({c['last']})": numbers.mean_std(end["train_loss_mean"],
-                                                                          end["train_loss_std"], "train_loss"),
-                     t["seeds_per_seed"]: ", ".join(f"{s}: {numbers.percent(v)}" for s, v in
-                                                    zip(row["seeds"], row["val_acc_per_seed"]))})
-    lines = [f"## {t['seeds']}", "", t["seeds_note"], "", to_markdown(pd.DataFrame(rows)), ""]
+    lines = [f"## {t['seeds']}", "", t["seeds_note"], "",
+             to_markdown(tables.seed_summary_table(best, last, ctx.language)), ""]
     for _, row in best.iterrows():
         if row["unfinished"]:
             lines.append("- " + t["seed_unfinished"].format(run=row["label"],

@@ -38,6 +38,7 @@ STRINGS = {
         "paired_interval": "Interval t 95% dari rata-rata selisih",
         "paired_p": "p (uji t berpasangan)",
         "paired_per_seed": "Selisih per seed",
+        "val_acc_per_seed": "Akurasi val per seed (epoch terbaik)",
         "unit_points": "poin",
     },
     "en": {
@@ -75,6 +76,7 @@ STRINGS = {
         "paired_interval": "95% t interval of the mean difference",
         "paired_p": "p (paired t-test)",
         "paired_per_seed": "Difference per seed",
+        "val_acc_per_seed": "Val accuracy per seed (best epoch)",
         "unit_points": "points",
     },
 }

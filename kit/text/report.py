@@ -127,8 +127,6 @@ STRINGS = {
         "seeds": "Beberapa seed",
         "seeds_note": "Config yang sama, seed berbeda (inisialisasi dan urutan data). Rata-rata ± simpangan baku "
                       "(sampel, n-1) atas seed yang selesai, dan nilai setiap seed, dari `metrics.json` tiap run.",
-        "seeds_n": "Seed",
-        "seeds_per_seed": "Akurasi val per seed (epoch terbaik)",
         "seed_difference": "{b} − {a}, akurasi val ({point}): {mean} ± {std} poin atas {n} seed, interval t 95% "
                            "dari rata-rata selisih berpasangan {low} s.d. {high} poin, uji t berpasangan p = {p} "
                            "(per seed: {values}).",
@@ -272,8 +270,6 @@ STRINGS = {
         "seeds": "Repeated seeds",
         "seeds_note": "The same Config, different seeds (initialisation and data order). Mean ± standard deviation "
                       "(sample, n-1) over the finished seeds, and every seed's value, from each run's `metrics.json`.",
-        "seeds_n": "Seeds",
-        "seeds_per_seed": "Val accuracy per seed (best epoch)",
         "seed_difference": "{b} − {a}, val acc ({point}): {mean} ± {std} points over {n} seeds, 95% t interval "
                            "of the mean paired difference {low} to {high} points, paired t-test p = {p} "
                            "(per seed: {values}).",
