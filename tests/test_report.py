@@ -752,3 +752,24 @@ def test_depth_and_seed_comparisons_say_how_sure_they_are(tmp_path, fast_figures
     summary = summarize_differences(difference.differences)
     assert (f"95% t interval of the mean paired difference {numbers.points(summary.low)} to "
             f"{numbers.points(summary.high)} points, paired t-test p = {format_pvalue(summary.pvalue)}") in seeds
+
+
+def test_fold_runs_get_their_own_section_with_the_corrected_interval(tmp_path, fast_figures):
+    from kit.cross_validation import fold_comparison, fold_run_name
+
+    workspace = write_workspace(tmp_path / "ws")
+    heading = "\n## " + STRINGS["en"]["folds"].format(k=3) + "\n"
+    assert heading not in write_report(workspace, header=HEADER, language="en").read_text(encoding="utf-8")
+    split = pd.read_csv(workspace / "split.csv")
+    split.assign(fold=split.index % 3).to_csv(workspace / "split.csv", index=False)
+    for fold in range(3):
+        for model, accuracy in (("plain34", 0.4), ("resnet34", 0.7)):
+            write_run(workspace / "runs", fold_run_name(model, fold), model, seed=5 * fold + len(model),
+                      accuracy=accuracy)
+    text = write_report(workspace, header=HEADER, language="en").read_text(encoding="utf-8")
+    folds = section(text, STRINGS["en"]["folds"].format(k=3))
+    expected = fold_comparison(workspace, "plain34", "resnet34", folds=3)
+    assert f"- {expected.describe('en')}" in folds and "Nadeau-Bengio corrected 95% interval" in folds
+    rows = table_with(folds, "Fold")
+    assert [r["Fold"] for r in rows] == ["0", "1", "2"]
+    assert [r["ResNet-34"] for r in rows] == [numbers.percent(v) for v in expected.table["other"]]

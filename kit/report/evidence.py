@@ -1,4 +1,5 @@
-"""Evidence beyond one run: repeated seeds, gradient flow and the degradation experiment (notebook 06).
+"""Evidence beyond one run: repeated seeds, k-fold cross-validation, gradient flow and the degradation
+experiment (notebook 06).
 
 Each section is absent until its runs exist, so a report of notebook 04 carries no empty headings.
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from kit import experiments, numbers, plots, tables
+from kit.cross_validation import fold_comparison
 from kit.comparisons import format_pvalue
 from kit.diagnostics import gradient_flow_table, has_gradient_norms
 from kit.report.context import ReportContext
@@ -70,6 +72,23 @@ def _seed_difference_facts(ctx: ReportContext, reference: str, other: str,
         facts.append(t["seed_difference_loss"].format(a=a, b=b, mean=numbers.loss(loss.mean, signed=True),
                                                       std=numbers.loss(loss.std), n=loss.n))
     return facts
+
+
+def folds_section(ctx: ReportContext) -> str | None:
+    """The compared runs' cross-validation folds (runs ``<name>-fold<f>-seed<s>``, ``kit.cross_validation``):
+    val accuracy fold by fold and the last run minus the first with the Nadeau-Bengio corrected interval;
+    absent unless split.csv has folds and some fold is finished for both."""
+    if ctx.split is None or "fold" not in ctx.split.columns or len(ctx.runs) < 2:
+        return None
+    k = int(ctx.split["fold"].max()) + 1
+    reference, other = ctx.runs[0], ctx.runs[-1]
+    result = fold_comparison(ctx.workspace, reference.name, other.name, seed=int(reference.config.get("seed", 0)),
+                             folds=k)
+    if result.table.empty:
+        return None
+    t = ctx.text
+    return "\n".join([f"## {t['folds'].format(k=k)}", "", t["folds_note"], "",
+                      to_markdown(result.display_table(ctx.language)), "", f"- {result.describe(ctx.language)}"])
 
 
 def gradient_flow_section(ctx: ReportContext) -> str | None:

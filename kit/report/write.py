@@ -11,7 +11,7 @@ from kit.language import saved_language
 from kit.modifications import load_choice
 from kit.report.archive import write_zip, zip_path
 from kit.report.context import ReportContext, Section, as_header, read_csv, read_json
-from kit.report.evidence import degradation_section, gradient_flow_section, seeds_section
+from kit.report.evidence import degradation_section, folds_section, gradient_flow_section, seeds_section
 from kit.report.facts import analysis_section
 from kit.report.gradcam import gradcam_section
 from kit.report.overview import data_section, header_section, hyperparameter_section, method_section
@@ -27,11 +27,13 @@ DATA_REPORT_FILE, SPLIT_FILE = "data_report.json", "split.csv"
 
 DEFAULT_SECTIONS: tuple[Section, ...] = (
     header_section, data_section, method_section, hyperparameter_section, results_section, seeds_section,
+    folds_section,
     curves_section, confusion_section, per_class_section, misclassified_section, gradcam_section,
     gradient_flow_section,
     degradation_section, extra_runs_section, analysis_section, references_section)
 """The report's sections in order; ``write_report(extra_sections=...)`` inserts more before the analysis.
-Sections with nothing to show (no seed runs, no gradient norms, no degradation runs) leave no trace."""
+Sections with nothing to show (no seed or fold runs, no gradient norms, no degradation runs) leave no
+trace."""
 CLOSING_SECTIONS = 2
 """The analysis and the references close the report, after any extra sections."""
 

@@ -134,6 +134,10 @@ STRINGS = {
                                "(tanpa sebaran).",
         "seed_difference_loss": "{b} − {a}, loss train (terakhir): {mean} ± {std} atas {n} seed.",
         "seed_unfinished": "⚠ {run}: seed {seeds} belum selesai, tidak dihitung.",
+        "folds": "Validasi silang {k}-fold",
+        "folds_note": ("Setiap fold sekali menjadi val, fold lain menjadi train (`split.csv`, kolom `fold`); akurasi "
+                       "val pada epoch terbaik. Selisih dipasangkan per fold dan diuji dengan uji t terkoreksi "
+                       "Nadeau-Bengio (2003), karena fold saling berbagi gambar train."),
         "seed_problem": "⚠ Run seed tidak dapat diringkas: {error}",
         "degradation": "Eksperimen degradasi: Plain/ResNet 18 vs 34",
         "degradation_note": "Empat model dengan Config yang sama, nilai pada epoch terakhir. Kolom paper: {source}. "
@@ -276,6 +280,10 @@ STRINGS = {
         "seed_difference_one": "{b} − {a}, val acc ({point}): {mean} points, only 1 seed in common (no spread).",
         "seed_difference_loss": "{b} − {a}, train loss (last): {mean} ± {std} over {n} seeds.",
         "seed_unfinished": "⚠ {run}: seeds {seeds} unfinished, not counted.",
+        "folds": "{k}-fold cross-validation",
+        "folds_note": ("Each fold is val once, the other folds train (`split.csv`, column `fold`); val accuracy at "
+                       "the best epoch. Differences are paired by fold and tested with the Nadeau-Bengio (2003) "
+                       "corrected t-test, since the folds share training images."),
         "seed_problem": "⚠ The seed runs cannot be summarised: {error}",
         "degradation": "Degradation experiment: Plain/ResNet 18 vs 34",
         "degradation_note": "Four models with one Config, values at the last epoch. Paper column: {source}. The paper"
