@@ -2,7 +2,8 @@
 
     run_dir/config.json          the Config
     run_dir/history.csv          HISTORY_COLUMNS, one row per epoch
-    run_dir/metrics.json         model, parameters, device, precision, progress, best and last epoch (``summary``)
+    run_dir/metrics.json         model, parameters, device, precision, progress, best and last epoch (``summary``;
+                                 best: by the run's Config.monitor, ``best_row``)
     run_dir/last.pt, best.pt     checkpoints (``kit.checkpoint``)
     run_dir/gradient_norms.csv   step, epoch, block, grad_norm (``kit.gradient_norms``)
     run_dir/predictions.csv      val predictions of best.pt, written when the run finishes (``kit.predictions``)
@@ -17,6 +18,7 @@ written is found before training starts (``check_writable``). Free of torch, so 
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import socket
@@ -36,6 +38,9 @@ HISTORY_COLUMNS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "l
 REQUIRED_HISTORY_COLUMNS = HISTORY_COLUMNS[:5]
 POINT_KEYS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc")
 """Keys of metrics.json's ``best`` and ``last`` entries."""
+MONITOR_GOALS = {"val_loss": "min", "val_acc": "max"}
+"""How each ``Config.monitor`` (``kit.config.MONITORS``) picks the best epoch: the lowest val loss, the highest val
+accuracy. best.pt, metrics.json's ``best``, predictions.csv and early stopping all follow it."""
 GRADIENT_NORMS_FILE = "gradient_norms.csv"
 RUN_FILES = ("config.json", "history.csv", "metrics.json", "last.pt", "best.pt", GRADIENT_NORMS_FILE)
 DERIVED_FILES = ("history.csv", "metrics.json", GRADIENT_NORMS_FILE)
@@ -78,15 +83,33 @@ def history_frame(history: list[dict[str, Any]] | dict[str, list[Any]]) -> pd.Da
     return frame.astype({"epoch": "int64", **{column: "float64" for column in HISTORY_COLUMNS[1:]}})
 
 
-def best_row(history: list[dict[str, Any]]) -> dict[str, Any]:
-    """The epoch with the highest val acc; the first of equals (best.pt is only replaced by a strictly better one)."""
-    return max(history, key=lambda row: row["val_acc"])
+def best_position(history: list[dict[str, Any]], monitor: str) -> int:
+    """Where in ``history`` the best epoch by ``monitor`` (``Config.monitor``) stands: the lowest val loss or the
+    highest val accuracy (``MONITOR_GOALS``), the first of equals (best.pt is only replaced by a strictly better
+    epoch). An epoch with a non-finite loss or accuracy never counts; a history without a finite epoch is a
+    ``ValueError``."""
+    if monitor not in MONITOR_GOALS:
+        raise ValueError(f"monitor must be one of {', '.join(MONITOR_GOALS)}, got {monitor!r}")
+    sign = 1 if MONITOR_GOALS[monitor] == "min" else -1
+    finite = [(sign * row[monitor], position) for position, row in enumerate(history)
+              if all(math.isfinite(row[key]) for key in POINT_KEYS[1:])]
+    if not finite:
+        raise ValueError(f"No epoch of the history has finite losses and accuracies ({len(history)} epochs), so "
+                         "none can be the best.")
+    return min(finite)[1]  # (value, position): equal values fall back on the earlier position
 
 
-def summary(history: list[dict[str, Any]], info: dict[str, Any], finished: bool, stopped_early: bool) -> dict:
+def best_row(history: list[dict[str, Any]], monitor: str) -> dict[str, Any]:
+    """The best epoch's row of ``history`` by ``monitor`` (``best_position``): the epoch best.pt holds, and
+    metrics.json's ``best``."""
+    return history[best_position(history, monitor)]
+
+
+def summary(history: list[dict[str, Any]], info: dict[str, Any], finished: bool, stopped_early: bool,
+            monitor: str) -> dict:
     """The content of metrics.json: ``info`` (model, parameters, device, precision, epochs_planned, data), the
-    progress, and the best and last epoch."""
-    best = best_row(history)
+    progress, the best epoch by ``monitor`` (``best_row``) and the last epoch."""
+    best = best_row(history, monitor)
     return {
         "model": info["model"], "parameters": info["parameters"], "device": info["device"],
         "precision": info["precision"], "epochs_planned": info["epochs_planned"], "epochs_done": len(history),
@@ -95,8 +118,9 @@ def summary(history: list[dict[str, Any]], info: dict[str, Any], finished: bool,
     }
 
 
-def summary_json(history: list[dict[str, Any]], info: dict[str, Any], finished: bool, stopped_early: bool) -> str:
-    return json.dumps(summary(history, info, finished, stopped_early), indent=2) + "\n"
+def summary_json(history: list[dict[str, Any]], info: dict[str, Any], finished: bool, stopped_early: bool,
+                 monitor: str) -> str:
+    return json.dumps(summary(history, info, finished, stopped_early, monitor), indent=2) + "\n"
 
 
 def missing_derived_files(run_dir: Path, records_gradients: bool) -> list[str]:

@@ -35,7 +35,7 @@ from kit.models import build_model_for, chosen_options, count_parameters
 from kit.optimizer import lr_factor, make_optimizer, make_scheduler
 from kit.oom import BatchSizeTooLarge, OutOfMemoryError, out_of_memory_message, precision_name
 from kit.predictions import evaluate_run
-from kit.run_folder import (GRADIENT_NORMS_FILE, HISTORY_COLUMNS, ConfigMismatchError, RunLock, best_row,
+from kit.run_folder import (GRADIENT_NORMS_FILE, HISTORY_COLUMNS, ConfigMismatchError, RunLock, best_position,
                             check_experiment, check_run_config, check_writable, history_frame, missing_derived_files,
                             remove_stale_temporaries, run_dir_for, summary_json)
 from kit.text import tr
@@ -65,6 +65,8 @@ def fit(model: nn.Module, data: Batches, config: Config, run_dir: str | Path, *,
         on_epoch_end: Callable[[dict[str, Any]], None] | None = None) -> pd.DataFrame:
     """Train ``model`` on ``data`` with ``config``, writing the run files to ``run_dir`` after every epoch.
 
+    - best.pt holds the best epoch by ``config.monitor`` (``kit.run_folder.best_row``: lowest val loss or highest
+      val acc, first of equals), and so do metrics.json's ``best``, predictions.csv and early stopping.
     - A new folder starts a new run. A folder holding an unfinished run with the same config resumes it after
       its last saved epoch and ends with the same history as an uninterrupted run (exactly, on the CPU).
     - A folder holding a finished run with the same config is loaded, not retrained: ``model`` gets the last
@@ -88,7 +90,8 @@ def fit(model: nn.Module, data: Batches, config: Config, run_dir: str | Path, *,
         ``images_per_s`` the training throughput. Both losses include label smoothing, so they are comparable.
 
     Raises:
-        TrainingDiverged: a loss became NaN/inf; best.pt and last.pt keep the last epoch with finite losses.
+        TrainingDiverged: a loss became NaN/inf; last.pt keeps the last epoch with finite losses, best.pt the
+            best of those by ``config.monitor``.
         BatchSizeTooLarge: CUDA ran out of memory; the message names a batch size that fits.
         KeyboardInterrupt: passed on after the files of the last finished epoch are safely written.
     """
@@ -153,7 +156,7 @@ def _train(model, data, config, run_dir, checkpoint, device, progress, on_epoch_
                                            stopped_early=stopped_early,
                                            gradient_norms=gradient_norms if recorder is not None else None))
                 if progress:
-                    tqdm.write(_epoch_line(history[-1], config.epochs, best_row(history) is history[-1], stopped_early))
+                    tqdm.write(_epoch_line(history[-1], config.epochs, _is_best(history, config), stopped_early))
                 if on_epoch_end is not None:
                     on_epoch_end(dict(history[-1]))
                 if finished:
@@ -201,7 +204,8 @@ def _load_finished(model, data, checkpoint, run_dir, device, progress) -> pd.Dat
         info = checkpoint.get("info") or _info_of(model, checkpoint, device)
         rows = history.to_dict("records")
         files = {"history.csv": history.to_csv(index=False),
-                 "metrics.json": summary_json(rows, info, True, checkpoint["stopped_early"]),
+                 "metrics.json": summary_json(rows, info, True, checkpoint["stopped_early"],
+                                              Config.from_dict(checkpoint["config"]).monitor),
                  GRADIENT_NORMS_FILE: gradient_frame(checkpoint.get("gradient_norms")).to_csv(index=False)}
         write_files([(run_dir / name, files[name]) for name in missing])
         if progress:
@@ -334,12 +338,16 @@ def _scheduler_step(scheduler, *, first: bool) -> None:
 # ---- the pieces the loop uses --------------------------------------------------------------------------------
 
 def _patience_ran_out(history: list[dict[str, Any]], config: Config) -> bool:
-    """Early stopping (Prechelt 1998): ``patience`` epochs in a row without a new best ``monitor`` value."""
+    """Early stopping (Prechelt 1998): ``patience`` epochs in a row without a new best epoch by ``monitor``
+    (the rule of best.pt, ``kit.run_folder.best_position``)."""
     if config.patience is None:
         return False
-    values = [row[config.monitor] for row in history]
-    best = values.index(min(values) if config.monitor == "val_loss" else max(values))
-    return len(values) - 1 - best >= config.patience
+    return len(history) - 1 - best_position(history, config.monitor) >= config.patience
+
+
+def _is_best(history: list[dict[str, Any]], config: Config) -> bool:
+    """Whether the last epoch of ``history`` is the run's best so far by ``config.monitor``: best.pt is written."""
+    return best_position(history, config.monitor) == len(history) - 1
 
 
 def _diverged(key: str, loss: float, epoch: int, config: Config, last_good: int, **where: Any) -> str:
@@ -395,11 +403,11 @@ def _epoch_files(run_dir, state, config, history, info, *, finished: bool, stopp
     norms = gradient_frame(gradient_norms) if gradient_norms is not None else None
     last = state.snapshot(config, history, info, finished=finished, stopped_early=stopped_early,
                           gradient_norms=norms.to_dict("list") if norms is not None else None)
-    files = [(run_dir / "best.pt", best_weights(last, dict(history[-1])))] if best_row(history) is history[-1] else []
+    files = [(run_dir / "best.pt", best_weights(last, dict(history[-1])))] if _is_best(history, config) else []
     files += [(run_dir / "last.pt", last), (run_dir / "history.csv", history_frame(history).to_csv(index=False))]
     if norms is not None:
         files.append((run_dir / GRADIENT_NORMS_FILE, norms.to_csv(index=False)))
-    return files + [(run_dir / "metrics.json", summary_json(history, info, finished, stopped_early))]
+    return files + [(run_dir / "metrics.json", summary_json(history, info, finished, stopped_early, config.monitor))]
 
 
 def _write_predictions(model: nn.Module, data: Batches, run_dir: Path, device: torch.device) -> None:

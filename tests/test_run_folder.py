@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 
 import kit
-from kit.config import EXPERIMENT_FILE, Config
-from kit.run_folder import LOCK_FILE, OWNER_FILE, ConfigMismatchError, RunLock, RunLocked, run_dir_for
+from kit.config import EXPERIMENT_FILE, MONITORS, Config
+from kit.run_folder import (LOCK_FILE, MONITOR_GOALS, OWNER_FILE, ConfigMismatchError, RunLock, RunLocked, best_row,
+                            run_dir_for, summary_json)
 from kit.train import build_model_for, fit
 from tiny_batches import TinyBatches
 
@@ -173,3 +174,35 @@ def test_without_os_locks_a_dead_trainers_lock_file_is_removed_and_a_live_ones_r
             with RunLock(tmp_path):  # this process is alive: refused
                 pass
     assert not (tmp_path / LOCK_FILE).exists()
+
+
+# ---- the best epoch follows Config.monitor ---------------------------------------------------------------------
+
+def _history(*points):
+    """Rows of history.csv from (val_loss, val_acc) pairs; the training columns are finite and uninteresting."""
+    return [{"epoch": epoch, "train_loss": 1.0, "train_acc": 0.5, "val_loss": loss, "val_acc": acc}
+            for epoch, (loss, acc) in enumerate(points, start=1)]
+
+
+def test_the_best_epoch_is_the_lowest_val_loss_or_the_highest_val_acc_as_the_monitor_says():
+    history = _history((1.0, 0.30), (0.7, 0.40), (0.8, 0.55), (0.9, 0.50))  # loss and accuracy disagree
+    assert best_row(history, "val_loss")["epoch"] == 2
+    assert best_row(history, "val_acc")["epoch"] == 3
+    info = {"model": "resnet18", "parameters": 1, "device": "cpu", "precision": "fp32", "epochs_planned": 4,
+            "data": None}
+    for monitor, epoch in (("val_loss", 2), ("val_acc", 3)):
+        metrics = json.loads(summary_json(history, info, True, False, monitor))
+        assert metrics["best"] == history[epoch - 1] and metrics["last"] == history[-1]
+    assert set(MONITOR_GOALS) == set(MONITORS)  # every monitor a Config accepts has a rule
+    with pytest.raises(ValueError, match="monitor must be one of"):
+        best_row(history, "train_loss")
+
+
+def test_the_first_of_equal_epochs_is_best_and_a_non_finite_epoch_never_is():
+    tied = _history((0.8, 0.5), (0.8, 0.5), (0.9, 0.4))
+    assert best_row(tied, "val_loss")["epoch"] == best_row(tied, "val_acc")["epoch"] == 1
+    broken = _history((0.9, 0.4), (float("nan"), 0.9), (0.8, float("inf")), (0.85, 0.45))
+    broken[0]["train_loss"] = float("inf")
+    assert best_row(broken, "val_loss")["epoch"] == 4 and best_row(broken, "val_acc")["epoch"] == 4
+    with pytest.raises(ValueError, match="finite"):
+        best_row(_history((float("nan"), 0.5)), "val_loss")

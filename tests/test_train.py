@@ -62,7 +62,8 @@ def test_run_files_hold_what_the_history_says(reference):
     assert Config.from_dict(run.config) == CONFIG
 
     metrics = json.loads((run_dir / "metrics.json").read_text())
-    best_row = history.loc[history["val_acc"].idxmax()]
+    assert CONFIG.monitor == "val_loss"
+    best_row = history.loc[history["val_loss"].idxmin()]  # the first of equals, as idxmin picks
     point = lambda row: {k: (int(row[k]) if k == "epoch" else float(row[k]))
                          for k in ("epoch", "train_loss", "train_acc", "val_loss", "val_acc")}
     assert metrics["best"] == point(best_row) and metrics["last"] == point(history.iloc[-1])
@@ -210,7 +211,8 @@ def test_a_folder_with_foreign_files_is_not_overwritten(tmp_path):
 
 
 def test_early_stopping_after_patience_epochs_without_improvement(tmp_path, monkeypatch):
-    history = [{"val_loss": v, "val_acc": a} for v, a in [(1.0, 0.3), (0.8, 0.5), (0.9, 0.5), (0.85, 0.4)]]
+    history = [{"epoch": epoch, "train_loss": 1.0, "train_acc": 0.5, "val_loss": v, "val_acc": a}
+               for epoch, (v, a) in enumerate([(1.0, 0.3), (0.8, 0.5), (0.9, 0.5), (0.85, 0.4)], start=1)]
     by_loss = CONFIG.replace(patience=2, monitor="val_loss")
     by_acc = CONFIG.replace(patience=2, monitor="val_acc")
     assert not kit.train._patience_ran_out(history[:3], by_loss)
@@ -224,6 +226,20 @@ def test_early_stopping_after_patience_epochs_without_improvement(tmp_path, monk
     stopped = fit(_SmallNet(fits=100), TinyBatches(), config, tmp_path / "run", progress=False)
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert stopped["epoch"].tolist() == [1, 2] and metrics["stopped_early"] and metrics["finished"]
+
+
+@pytest.mark.parametrize("monitor, best_epoch", [("val_loss", 2), ("val_acc", 3)])
+def test_best_pt_and_metrics_json_follow_the_monitor(tmp_path, monkeypatch, monitor, best_epoch):
+    measured = [(1.0, 0.3), (0.7, 0.4), (0.8, 0.6), (0.9, 0.5)]  # epoch 2 has the lowest loss, 3 the highest acc
+    monkeypatch.setattr(kit.train, "_evaluate", lambda *args: measured.pop(0))
+    config = CONFIG.replace(monitor=monitor, patience=2)
+    run_dir = tmp_path / "run"
+    history = fit(_SmallNet(fits=100), TinyBatches(), config, run_dir, progress=False)
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert metrics["best"]["epoch"] == load_checkpoint(run_dir / "best.pt")["epoch"] == best_epoch
+    assert load_checkpoint(run_dir / "best.pt")["metrics"]["epoch"] == best_epoch
+    # early stopping counts from the same best epoch: patience 2 after epoch 2 ends the run at 4, after 3 it runs on
+    assert metrics["stopped_early"] is (monitor == "val_loss") and len(history) == 4
 
 
 def test_lr_schedules():
