@@ -89,7 +89,7 @@ def test_kit_train_on_the_synthetic_default(workspace, capsys):
     assert len(pd.read_csv(run_dir / "test_predictions.csv")) > 0  # the synthetic set has test images
     assert json.loads((run_dir / "metrics.json").read_text())["finished"] is True
     out = capsys.readouterr().out
-    assert "epoch 1/1" in out and "tiny: best val acc" in out
+    assert "epoch 1/1" in out and "tiny: best epoch 1 (lowest val loss): val acc " in out  # Config.monitor's best
 
     assert main(argv) == 0  # the same command again: loaded, not retrained
     assert "loaded, not retrained" in capsys.readouterr().out
@@ -101,7 +101,7 @@ def test_kit_train_on_the_synthetic_default(workspace, capsys):
 def test_kit_all_trains_both_models_and_writes_the_report(workspace, capsys):
     assert main(["all", "--workspace", str(workspace), *TINY]) == 0
     out = capsys.readouterr().out
-    assert "small images (32 px), 1 epochs" in out
+    assert "Smoke settings: small images (32 px), 1 epochs" in out
     for name in ("plain34", "resnet34"):
         metrics = json.loads((workspace / "runs" / name / "metrics.json").read_text())
         assert metrics["model"] == name and metrics["finished"]
@@ -131,3 +131,25 @@ def test_bad_data_is_a_message_not_a_traceback(tmp_path, capsys):
     assert main(["data", str(root), "--workspace", str(tmp_path / "ws")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("kit data: ") and "rendangg" in err and "Traceback" not in err
+
+
+def test_kit_data_speaks_the_workspaces_language_and_warns_in_one_line_each(tmp_path, capsys, monkeypatch):
+    from kit.language import save_language
+    from kit.text import set_language
+
+    set_language(None)  # no choice in this process: Indonesian unless the workspace saved another
+    monkeypatch.delenv("KIT_LANGUAGE", raising=False)
+    assert main(["data", "--workspace", str(tmp_path / "id")]) == 0
+    out, err = capsys.readouterr()
+    assert "gambar val yang punya duplikat di train: 0" in out and "val images with" not in out
+    warnings = err.strip().splitlines()
+    assert warnings and all(line.startswith("⚠ ") for line in warnings)  # kit.warnings_display's one line each
+    assert "prepare.py" not in err and "kit/" not in err  # no internal path, no echoed source line
+
+    (tmp_path / "en").mkdir()
+    save_language(tmp_path / "en", "en")  # the group chose English in a notebook
+    assert main(["data", "--workspace", str(tmp_path / "en")]) == 0
+    out, err = capsys.readouterr()
+    assert "val images with a duplicate in train: 0" in out
+    assert "⚠ Blank rows in train.csv" in err and "DataWarning" not in err
+    set_language(None)

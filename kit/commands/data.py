@@ -7,15 +7,19 @@ import sys
 import warnings
 from pathlib import Path
 
+from kit import numbers
 from kit.data.prepare import prepare
 from kit.data.reading import DataWarning
 from kit.data.split import fold_counts
 from kit.env import default_workspace
+from kit.language import use_language
 from kit.text import tr
+from kit.warnings_display import format_warning
 
 
 def run(args: argparse.Namespace) -> int:
     workspace = Path(args.workspace) if args.workspace else default_workspace()
+    use_language(workspace)  # the group's saved language, else $KIT_LANGUAGE, else Indonesian
     source = args.path if args.path else "synthetic"
     with warnings.catch_warnings(record=True) as caught:  # shown below as one line each, after the summary
         warnings.simplefilter("always", DataWarning)
@@ -27,27 +31,31 @@ def run(args: argparse.Namespace) -> int:
             raise
     r = prepared.report
     sizes = {s: sum(c.values()) for s, c in r["per_split"].items()}
-    print(f"dataset: {prepared.root} ({r['layout']} layout{', synthetic' if r['synthetic'] else ''})")
-    print(f"images: {r['n_images']}; per class: " + ", ".join(f"{c} {n}" for c, n in r["per_class"].items()))
-    print("formats: " + ", ".join(f"{f} {n}" for f, n in r["formats"].items()))
+    source = "cli.data_source_synthetic" if r["synthetic"] else "cli.data_source"
+    print(tr(source, root=prepared.root, layout=r["layout"]))
+    print(tr("cli.data_images", n=numbers.count(r["n_images"]),
+             per_class=", ".join(f"{c} {numbers.count(n)}" for c, n in r["per_class"].items())))
+    print(tr("cli.data_formats", formats=", ".join(f"{f} {numbers.count(n)}" for f, n in r["formats"].items())))
     for kind in ("blank_rows", "duplicate_rows", "missing_files", "unreadable_files", "unlisted_files"):
         if r[kind]:
-            print(f"skipped {kind.replace('_', ' ')}: {r[kind]}{_some(r['problems'][kind])}")
-    print(f"duplicates: {r['unique_by_bytes']} unique by bytes; {r['duplicate_groups']} groups hold "
-          f"{r['images_in_duplicate_groups']} images (near threshold {r['near_threshold']} bits)")
-    print("split: " + " / ".join(f"{s} {n}" for s, n in sizes.items()) + f" (seed {args.seed}); val images with "
-          f"a duplicate in train: {r['val_with_duplicate_in_train']}")
+            print(tr(f"cli.skipped_{kind}", n=numbers.count(r[kind]), examples=_some(r["problems"][kind])))
+    print(tr("cli.data_duplicates", unique=numbers.count(r["unique_by_bytes"]),
+             groups=numbers.count(r["duplicate_groups"]), images=numbers.count(r["images_in_duplicate_groups"]),
+             threshold=r["near_threshold"]))
+    print(tr("cli.data_split", sizes=" / ".join(f"{s} {numbers.count(n)}" for s, n in sizes.items()), seed=args.seed,
+             leaked=numbers.count(r["val_with_duplicate_in_train"])))
     if prepared.folds:
         counts = fold_counts(prepared.split)
-        print(tr("data.folds_summary", folds=prepared.folds, sizes=" / ".join(str(n) for n in counts.sum())))
-    print(f"wrote: {workspace / 'split.csv'}, {workspace / 'data_report.json'}")
+        print(tr("data.folds_summary", folds=prepared.folds, sizes=" / ".join(numbers.count(n) for n in counts.sum())))
+    print(tr("cli.data_wrote", files=f"{workspace / 'split.csv'}, {workspace / 'data_report.json'}"))
     _print_warnings(caught)
     return 0
 
 
 def _print_warnings(caught: list) -> None:
+    """Each caught warning as ``kit.warnings_display``'s one line (no file path), on standard error."""
     for warning in caught:
-        print(f"warning: {warning.message}", file=sys.stderr)
+        print(format_warning(warning.message, warning.category), file=sys.stderr)
 
 
 def _some(items: list) -> str:

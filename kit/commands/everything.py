@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import time
 
+from kit import numbers
 from kit.commands.train import setup_training, train_and_report
 from kit.report import write_report
+from kit.text import tr
 
 
 def run(args: argparse.Namespace) -> int:
@@ -14,6 +16,6 @@ def run(args: argparse.Namespace) -> int:
     config, workspace, data = setup_training(args)
     for name in ("plain34", "resnet34"):
         train_and_report(config.replace(model=name), data, workspace, name)
-    print(f"report: {write_report(workspace)}")
-    print(f"kit all finished in {time.perf_counter() - started:.0f} s; runs in {workspace / 'runs'}")
+    print(tr("cli.report", path=write_report(workspace)))
+    print(tr("cli.all_done", seconds=numbers.seconds(time.perf_counter() - started), runs=workspace / "runs"))
     return 0

@@ -7,10 +7,12 @@ from pathlib import Path
 
 from kit.data.leak import check_folder, write_matches
 from kit.env import default_workspace
+from kit.language import use_language
 
 
 def run(args: argparse.Namespace) -> int:
     workspace = Path(args.workspace).expanduser() if args.workspace else default_workspace()
+    use_language(workspace)  # the group's saved language, else $KIT_LANGUAGE, else Indonesian
     check = check_folder(args.folder, workspace, threshold=args.threshold)
     out = Path(args.out) if args.out else workspace / f"leak-{Path(args.folder).resolve().name}.csv"
     write_matches(check, out)

@@ -5,12 +5,16 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from kit import numbers
 from kit.commands.options import config_overrides
 from kit.config import Config
 from kit.data import load_prepared, prepare
 from kit.data.batches import Batches
 from kit.data.pipeline import batches_for
 from kit.env import default_device, default_workspace, gpu_status, smoke_mode
+from kit.language import use_language
+from kit.run_folder import best_row
+from kit.text import tr
 from kit.train import build_model_for, fit, run_dir_for
 
 
@@ -29,39 +33,42 @@ def setup_training(args: argparse.Namespace) -> tuple[Config, Path, Batches]:
     overrides = config_overrides(args)
     config = Config.smoke(**overrides) if small else Config(**overrides)
     workspace = Path(args.workspace).expanduser() if args.workspace else default_workspace()
+    use_language(workspace)  # the group's saved language, else $KIT_LANGUAGE, else Indonesian
     if small and not args.workspace and not smoke_mode():
         workspace = workspace / "smoke"  # small runs never share run folders with real ones
     print(gpu_status())
     if small:
-        why = "no GPU" if device.type == "cpu" and not args.smoke else "smoke settings"
-        print(f"{why}: small images ({config.image_size} px), {config.epochs} epochs, batch {config.batch_size}, "
-              f"so the job finishes in minutes; numbers from such a run are a smoke check, not results.")
+        why = "cli.small_no_gpu" if device.type == "cpu" and not args.smoke else "cli.small_smoke"
+        print(tr(why, size=config.image_size, epochs=config.epochs, batch=config.batch_size))
     elif device.type == "cpu":
-        print(f"No GPU: training {config.epochs} epochs at {config.image_size} px on the CPU will be slow; "
-              "add --smoke for a quick check.")
+        print(tr("cli.cpu_slow", epochs=config.epochs, size=config.image_size))
     if args.data is None and (workspace / "split.csv").is_file():
-        source = "the workspace's split.csv"  # prepared before (notebook 01 or `kit data`): train on that, as is
+        source = tr("cli.source_workspace_split")  # prepared before (notebook 01 or `kit data`): train on that, as is
         prepared = load_prepared(workspace)
     else:
         source = args.data or "synthetic"
         prepared = prepare(source, workspace, val_fraction=config.val_fraction, seed=config.split_seed)
     if getattr(args, "fold", None) is not None:  # `kit train --fold I`: that fold is val, the others train
         prepared = prepared.for_fold(args.fold)
-        source += f", fold {args.fold} of {prepared.folds}"
+        source = tr("cli.source_fold", source=source, fold=args.fold, folds=prepared.folds)
     report = prepared.report
     sizes = {split: int((prepared.split["split"] == split).sum()) for split in ("train", "val", "test")}
-    print(f"data: {source} -> {report['n_images']} images; train {sizes['train']}, val {sizes['val']}, "
-          f"test images {len(prepared.test) if sizes['test'] == 0 else sizes['test']}; "
-          f"val images with a duplicate in train: {report['val_with_duplicate_in_train']}")
+    sizes["test"] = sizes["test"] or len(prepared.test)  # test images listed in split.csv, else those of test/
+    counts = {split: numbers.count(n) for split, n in sizes.items()}
+    print(tr("cli.data_line", source=source, n=numbers.count(report["n_images"]), **counts,
+             leaked=numbers.count(report["val_with_duplicate_in_train"])))
     data = batches_for(config, prepared, device=device)
     return config, workspace, data
 
 
 def train_and_report(config: Config, data: Batches, workspace: Path, name: str) -> None:
+    """Train (or load) run ``name`` and print its best epoch by ``config.monitor`` and its last epoch."""
     run_dir = run_dir_for(workspace, name)
-    print(f"--- {name}: {config.model}, {config.optimizer} lr {config.lr:g}, {config.epochs} epochs -> {run_dir}")
+    print(tr("cli.run_start", name=name, model=config.model, optimizer=config.optimizer, lr=config.lr,
+             epochs=config.epochs, run_dir=run_dir))
     model = build_model_for(config, len(data.classes))
-    history = fit(model, data, config, run_dir)
-    best = history.loc[history["val_acc"].idxmax()]
-    print(f"{name}: best val acc {best['val_acc']:.1%} at epoch {int(best['epoch'])}; last val acc "
-          f"{history['val_acc'].iloc[-1]:.1%}; predictions in {run_dir / 'predictions.csv'}")
+    history = fit(model, data, config, run_dir).to_dict("records")
+    best = best_row(history, config.monitor)
+    print(tr("cli.run_done", name=name, epoch=best["epoch"], criterion=tr(f"cli.criterion_{config.monitor}"),
+             best=numbers.percent(best["val_acc"]), last=numbers.percent(history[-1]["val_acc"]),
+             predictions=run_dir / "predictions.csv"))
