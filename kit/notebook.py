@@ -18,7 +18,7 @@ import pandas as pd
 import torch
 
 from kit import warnings_display
-from kit.config import Config
+from kit.config import EXPERIMENT_FILE, Config, experiment_conflicts
 from kit.data import Prepared, load_prepared
 from kit.env import GpuWarning, default_device, gpu_status, in_colab, setup_workspace, smoke_mode
 from kit.experiments import batches_factory
@@ -26,8 +26,6 @@ from kit.header import Header, use_header
 from kit.language import use_language
 from kit.report import zip_path
 from kit.text import check_language, set_language, tr
-
-EXPERIMENT_FILE = "experiment.json"
 
 
 class HeaderWarning(UserWarning):
@@ -54,19 +52,21 @@ class Session:
 
         The first notebook that asks writes it: the course's defaults (the small smoke settings under
         ``KIT_SMOKE=1``) changed by ``overrides``. Later notebooks read it back. Asking again with overrides
-        that contradict the saved file is an error, never a silent change: both models must share one Config.
+        that contradict the saved file is an error, never a silent change: the runs compared must share one
+        Config. What ``fit`` lets runs of one experiment differ in (``kit.config.PER_RUN_FIELDS``: the model, its
+        options, the seed) may be asked for; the saved file stays as it is.
         """
         path = self.workspace / EXPERIMENT_FILE
         if path.exists():
             saved = Config.from_json(path)
             asked = saved.replace(**overrides)
-            differences = saved.differences(asked)
-            if differences:
+            conflicts = experiment_conflicts(saved, asked)  # the rule fit's check_experiment follows
+            if conflicts:
                 changes = ", ".join(tr("notebook.experiment_change", name=k, saved=a, asked=b)
-                                    for k, (a, b) in differences.items())
+                                    for k, (a, b) in conflicts.items())
                 raise ValueError(tr("notebook.experiment_conflict", path=path, changes=changes,
                                     file=EXPERIMENT_FILE, runs=self.workspace / "runs"))
-            return saved
+            return asked
         config = Config.smoke(**overrides) if self.smoke else Config(**overrides)
         config.to_json(path)
         return config

@@ -10,8 +10,8 @@ import warnings
 import pytest
 
 from kit import env, text, warnings_display
-from kit.config import Config
-from kit.notebook import EXPERIMENT_FILE, HeaderWarning, MissingStepError, hand_in, start
+from kit.config import EXPERIMENT_FILE, Config
+from kit.notebook import HeaderWarning, MissingStepError, hand_in, start
 
 MEMBERS = [("Ani", "13522001"), ("Budi", "13522002"), ("Citra", "13522003")]
 INTERNAL_PATH = re.compile(r"kit[/\\][\w/\\]+\.py:\d+")
@@ -84,6 +84,17 @@ def test_contradicting_the_saved_experiment_is_an_error(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match=r"lr: tersimpan 0.0003, diminta 0.01"):
         session.experiment(lr=0.01)
     assert Config.from_json(tmp_path / EXPERIMENT_FILE).lr == 3e-4  # nothing overwritten
+
+
+def test_the_experiment_lets_runs_differ_only_where_fit_does(tmp_path, monkeypatch):
+    monkeypatch.delenv("KIT_SMOKE", raising=False)
+    session = start("Kelompok 7", MEMBERS, workspace=tmp_path)
+    saved = session.experiment(epochs=12)
+    plain = session.experiment(model="plain34", seed=2)  # what kit.config.PER_RUN_FIELDS allows
+    assert plain == saved.replace(model="plain34", seed=2)
+    assert Config.from_json(tmp_path / EXPERIMENT_FILE) == saved  # the shared file is not changed by it
+    with pytest.raises(ValueError, match=r"epochs: tersimpan 12, diminta 3"):
+        session.experiment(model="plain34", epochs=3)
 
 
 def test_smoke_mode_gives_the_small_settings(tmp_path, monkeypatch):
