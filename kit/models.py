@@ -38,6 +38,7 @@ from kit.blocks import (
 )
 from kit.config import MODEL_NAMES, Config
 from kit.pretrained import load_weights
+from kit.text import tr
 
 STAGE_BLOCKS = {18: [2, 2, 2, 2], 34: [3, 4, 6, 3], 50: [3, 4, 6, 3]}
 """Blocks per stage (conv2_x .. conv5_x), Table 1 of He et al. (2016)."""
@@ -308,66 +309,49 @@ def build_model_for(config: Config, num_classes: int) -> ResNet:
 
 
 class Modification(NamedTuple):
-    """One catalogue entry: what the option changes (Indonesian / English) and the paper it comes from."""
+    """One catalogue entry: its key (option, or option=value), and the paper it comes from. What it changes is a
+    sentence of ``kit/text/models.py`` (``description``), so a student reads it in one language."""
 
-    description: str
+    option: str
     citation: str
 
+    def describe(self, language: str | None = None) -> str:
+        """What the option changes, in ``language`` (default: the current one)."""
+        return tr(f"models.{self.option}", language)
 
-MODIFICATIONS: dict[str, Modification] = {
-    "preact": Modification(
-        "Blok pra-aktivasi: BN dan aktivasi sebelum tiap konvolusi, jalur identitas bersih / "
-        "pre-activation blocks: BN and activation before each conv, a clean identity path",
-        "He, K., Zhang, X., Ren, S., & Sun, J. (2016). Identity Mappings in Deep Residual Networks. ECCV.",
-    ),
-    "se": Modification(
-        "Squeeze-and-excitation: bobot tiap kanal dari pooling global, sebelum penjumlahan residual / "
-        "per-channel weights from global pooling, before the residual addition",
-        "Hu, J., Shen, L., & Sun, G. (2018). Squeeze-and-Excitation Networks. CVPR.",
-    ),
-    "activation=gelu": Modification(
-        "Aktivasi GELU menggantikan ReLU di seluruh jaringan / GELU instead of ReLU throughout",
-        "Hendrycks, D., & Gimpel, K. (2016). Gaussian Error Linear Units (GELUs). arXiv:1606.08415.",
-    ),
-    "activation=silu": Modification(
-        "Aktivasi SiLU (Swish) menggantikan ReLU di seluruh jaringan / SiLU (Swish) instead of ReLU throughout",
+    @property
+    def description(self) -> str:
+        """What the option changes, in the current language."""
+        return self.describe()
+
+
+_CITATIONS = {
+    "preact": "He, K., Zhang, X., Ren, S., & Sun, J. (2016). Identity Mappings in Deep Residual Networks. ECCV.",
+    "se": "Hu, J., Shen, L., & Sun, G. (2018). Squeeze-and-Excitation Networks. CVPR.",
+    "activation=gelu": "Hendrycks, D., & Gimpel, K. (2016). Gaussian Error Linear Units (GELUs). arXiv:1606.08415.",
+    "activation=silu": (
         "Elfwing, S., Uchibe, E., & Doya, K. (2018). Sigmoid-Weighted Linear Units for Neural Network Function "
         "Approximation in Reinforcement Learning. Neural Networks; Ramachandran, P., Zoph, B., & Le, Q. V. "
-        "(2017). Searching for Activation Functions. arXiv:1710.05941.",
-    ),
-    "activation=mish": Modification(
-        "Aktivasi Mish menggantikan ReLU di seluruh jaringan / Mish instead of ReLU throughout",
-        "Misra, D. (2019). Mish: A Self Regularized Non-Monotonic Activation Function. arXiv:1908.08681.",
-    ),
-    "dropout": Modification(
-        "Dropout pada fitur hasil pooling, sebelum lapisan klasifikasi / dropout before the classifier",
+        "(2017). Searching for Activation Functions. arXiv:1710.05941."),
+    "activation=mish": (
+        "Misra, D. (2019). Mish: A Self Regularized Non-Monotonic Activation Function. arXiv:1908.08681."),
+    "dropout": (
         "Srivastava, N., Hinton, G., Krizhevsky, A., Sutskever, I., & Salakhutdinov, R. (2014). Dropout: A "
-        "Simple Way to Prevent Neural Networks from Overfitting. JMLR.",
-    ),
-    "dropout_where=block": Modification(
-        "Dropout di dalam tiap blok, di antara konvolusi / dropout inside each block, between the convs",
-        "Zagoruyko, S., & Komodakis, N. (2016). Wide Residual Networks. BMVC.",
-    ),
-    "multipath": Modification(
-        "Blok multi-jalur: jalur 3x3 dan 5x5 paralel, digabung (jumlah atau concat + 1x1) / "
-        "parallel 3x3 and 5x5 paths, merged by sum or concat + 1x1",
+        "Simple Way to Prevent Neural Networks from Overfitting. JMLR."),
+    "dropout_where=block": "Zagoruyko, S., & Komodakis, N. (2016). Wide Residual Networks. BMVC.",
+    "multipath": (
         "Szegedy, C., Liu, W., Jia, Y., Sermanet, P., Reed, S., Anguelov, D., Erhan, D., Vanhoucke, V., & "
-        "Rabinovich, A. (2015). Going Deeper with Convolutions. CVPR.",
-    ),
-    "groups": Modification(
-        "Konvolusi berkelompok ResNeXt (kardinalitas x lebar per kelompok) / "
-        "ResNeXt grouped convolutions (cardinality x width per group)",
+        "Rabinovich, A. (2015). Going Deeper with Convolutions. CVPR."),
+    "groups": (
         "Xie, S., Girshick, R., Dollár, P., Tu, Z., & He, K. (2017). Aggregated Residual Transformations for "
-        "Deep Neural Networks. CVPR.",
-    ),
-    "zero_init_residual": Modification(
-        "Lapisan terakhir tiap cabang residual diinisialisasi nol, blok mulai sebagai identitas / "
-        "each residual branch's last layer starts at zero, so blocks start as the identity",
+        "Deep Neural Networks. CVPR."),
+    "zero_init_residual": (
         "Goyal, P., Dollár, P., Girshick, R., Noordhuis, P., et al. (2017). Accurate, Large Minibatch SGD: "
-        "Training ImageNet in 1 Hour. arXiv:1706.02677.",
-    ),
+        "Training ImageNet in 1 Hour. arXiv:1706.02677."),
 }
-"""Catalogue of the architecture options: key (option, or option=value) -> (description, citation)."""
+MODIFICATIONS: dict[str, Modification] = {key: Modification(key, citation) for key, citation in _CITATIONS.items()}
+"""Catalogue of the architecture options: key (option, or option=value) -> its ``Modification`` (the paper, and
+what it changes in the current language)."""
 
 
 def describe_options(**options: Any) -> pd.DataFrame:

@@ -17,6 +17,7 @@ from kit.models import (
     describe_options,
     summary,
 )
+from kit.text import set_language
 
 PLANES = (64, 128, 256, 512)
 RESNET34 = 21_287_237  # torchvision resnet34 with a 5-way head (checked against torchvision in test_models)
@@ -305,13 +306,21 @@ def test_describe_options_lists_the_chosen_modifications_with_citations():
         describe_options(preakt=True)
 
 
-def test_catalogue_entries_have_both_languages_and_a_dated_citation():
+def test_catalogue_entries_speak_one_language_at_a_time_and_cite_a_dated_paper(monkeypatch):
+    monkeypatch.delenv("KIT_LANGUAGE", raising=False)
     every_option = [{"preact": True}, {"se": True}, {"activation": "gelu"}, {"activation": "silu"},
                     {"activation": "mish"}, {"dropout": 0.1}, {"dropout": 0.1, "dropout_where": "block"},
                     {"multipath": True}, {"groups": 2}, {"zero_init_residual": True}]
     described = [row for options in every_option for row in describe_options(**options)["option"]]
     assert sorted(described) == sorted(MODIFICATIONS)  # each entry is reachable, none is missing
-    for key, (description, citation) in MODIFICATIONS.items():
-        indonesian, english = description.split(" / ")
-        assert indonesian and english, key
-        assert any(f"({year})" in citation for year in range(2014, 2020)), key
+    for key, entry in MODIFICATIONS.items():
+        indonesian, english = entry.describe("id"), entry.describe("en")
+        assert indonesian and english and indonesian != english, key
+        assert " / " not in indonesian + english, key  # one language at a time, never both side by side
+        assert any(f"({year})" in entry.citation for year in range(2014, 2020)), key
+    set_language("en")
+    try:
+        assert describe_options(se=True)["description"].tolist() == [MODIFICATIONS["se"].describe("en")]
+    finally:
+        set_language(None)
+    assert describe_options(se=True)["description"].tolist() == [MODIFICATIONS["se"].describe("id")]
