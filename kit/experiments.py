@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from kit import numbers
 from kit.config import Config
 from kit.data.batches import Batches
 from kit.data.pipeline import batches_for
@@ -173,9 +174,9 @@ def _seed_groups(workspace: str | Path, names: Sequence[str], runs: SeedRuns | N
 def seed_table(workspace: str | Path, names: Sequence[str], seeds: Iterable[int] | None = None,
                point: str = "best", *, runs: SeedRuns | None = None) -> pd.DataFrame:
     """One row per (name, seed): ``name``, ``label``, ``seed``, ``run`` (folder name), ``finished``, ``epoch``
-    and the four metrics at ``point`` (``best``: the epoch of highest val acc; ``last``: the final epoch), from
-    each run's metrics.json. ``seeds``: only these (all found when None). ``runs``: the ``seed_runs`` of each
-    name when already loaded (``workspace`` is then not read)."""
+    and the four metrics at ``point`` (``best``: the best epoch by the run's ``Config.monitor``; ``last``: the
+    final epoch), from each run's metrics.json. ``seeds``: only these (all found when None). ``runs``: the
+    ``seed_runs`` of each name when already loaded (``workspace`` is then not read)."""
     _check_point(point)
     wanted = None if seeds is None else set(_seed_list(seeds))
     rows = []
@@ -253,9 +254,8 @@ class PairedDifference:
         return self.metric.endswith("_acc")
 
     def format_value(self, value: float) -> str:
-        if math.isnan(value):
-            return "nan"
-        return f"{100 * value:+.1f}" if self.in_points else f"{value:+.4f}"
+        """A difference (or its spread) signed in its unit: percentage points for accuracies, as is for losses."""
+        return numbers.points(value) if self.in_points else numbers.loss(value, signed=True)
 
     def __str__(self) -> str:
         metric = self.metric.replace("_", " ")
@@ -266,21 +266,16 @@ class PairedDifference:
 
 
 def format_mean_std(mean: float, std: float, metric: str, *, difference: bool = False) -> str:
-    """Mean ± standard deviation as one text, both in one unit, named once at the end.
+    """Mean ± standard deviation as one text, both in one unit, named once at the end: ``kit.numbers.mean_std``,
+    with a ``difference`` of accuracies named "points".
 
-    Accuracies (``metric`` ending in ``_acc``, given as fractions) read "29.4 ± 4.5 %", or "+2.3 ± 1.1 points"
+    Accuracies (``metric`` ending in ``_acc``, given as fractions) read "29.4 ± 4.5%", or "+2.3 ± 1.1 points"
     for a ``difference`` (signed, in percentage points); losses keep their own scale ("0.8123 ± 0.0123",
     "+0.0123 ± 0.0045"). A ``nan`` std (a single seed) leaves the ± part out.
     """
-    accuracy = metric.endswith("_acc")
-    scale, digits = (100.0, 1) if accuracy else (1.0, 4)
-    sign = "+" if difference else ""
-    text = "nan" if math.isnan(mean) else f"{scale * mean:{sign}.{digits}f}"
-    if not math.isnan(std):
-        text += f" ± {scale * std:.{digits}f}"
-    if accuracy:
-        text += " points" if difference else " %"
-    return text
+    text = numbers.mean_std(mean, std, metric, difference=difference)
+    in_points = difference and metric.endswith("_acc") and not numbers.is_missing(mean)
+    return text + " points" if in_points else text
 
 
 def paired_difference(workspace: str | Path, reference: str = "plain34", other: str = "resnet34",
@@ -323,7 +318,7 @@ def _seed_list(seeds: Iterable[int]) -> list[int]:
 
 def _check_point(point: str) -> None:
     if point not in POINTS:
-        raise ValueError(f"point must be 'best' (epoch of highest val acc) or 'last', got {point!r}")
+        raise ValueError(f"point must be 'best' (the best epoch by Config.monitor) or 'last', got {point!r}")
 
 
 # ---- the degradation experiment -------------------------------------------------------------------------------
@@ -384,12 +379,12 @@ def degradation_table(workspace: str | Path, suffix: str = "", point: str = "las
 
     Columns: ``model``, ``label``, ``family`` (plain/resnet), ``layers``, ``epoch``, ``train_loss``,
     ``train_acc_%``, ``val_loss``, ``val_acc_%`` (at ``point``: ``last`` = the final epoch, as the paper reports
-    final errors; ``best`` = highest val acc), ``val_error_%`` (100 - val acc), ``paper_top1_error_%`` (ImageNet
-    val, 10-crop) and ``finished``: accuracies and errors in percent, the paper's unit; losses as they are.
-    Our numbers come from each run's
-    metrics.json; the paper's are on ImageNet (1000 classes, 1.28M images), so compare the *pattern* (does 34
-    beat 18 within a family?), not the values. ``runs``: the four runs when already loaded
-    (``load_degradation_runs``, in its order); ``workspace`` and ``suffix`` are then not read.
+    final errors; ``best`` = the best epoch by ``Config.monitor``), ``val_error_%`` (100 - val acc),
+    ``paper_top1_error_%`` (ImageNet val, 10-crop) and ``finished``: accuracies and errors in percent, the paper's
+    unit; losses as they are. Our numbers come from each run's metrics.json; the paper's are on ImageNet (1000
+    classes, 1.28M images), so compare the *pattern* (does 34 beat 18 within a family?), not the values.
+    ``runs``: the four runs when already loaded (``load_degradation_runs``, in its order); ``workspace`` and
+    ``suffix`` are then not read.
     """
     _check_point(point)
     runs = load_degradation_runs(workspace, suffix) if runs is None else _checked_degradation_runs(runs)

@@ -79,12 +79,12 @@ def test_paired_difference_pairs_by_seed(seeded):
 
 
 def test_mean_and_std_share_one_unit_named_once():
-    assert format_mean_std(0.29364, 0.04541, "val_acc") == "29.4 ± 4.5 %"
+    assert format_mean_std(0.29364, 0.04541, "val_acc") == "29.4 ± 4.5%" == numbers.mean_std(0.29364, 0.04541, "val_acc")
     assert format_mean_std(0.023, 0.011, "val_acc", difference=True) == "+2.3 ± 1.1 points"
     assert format_mean_std(-0.023, 0.011, "train_acc", difference=True) == "-2.3 ± 1.1 points"
     assert format_mean_std(0.81234, 0.01234, "train_loss") == "0.8123 ± 0.0123"
     assert format_mean_std(-0.01234, 0.0045, "val_loss", difference=True) == "-0.0123 ± 0.0045"
-    assert format_mean_std(0.5, float("nan"), "val_acc") == "50.0 %"  # one seed: no spread
+    assert format_mean_std(0.5, float("nan"), "val_acc") == "50.0%"  # one seed: no spread
 
 
 def test_unfinished_and_mismatched_seed_runs_are_not_averaged(seeded):
