@@ -222,3 +222,22 @@ def test_the_config_decides_the_augmentation_and_the_fingerprint_names_it(prepar
     first, plain = next(same.train_batches(1))[0], next(unflipped.train_batches(1))[0]
     assert not torch.equal(first, plain)
     assert not torch.equal(next(narrow.train_batches(1))[0], first)
+
+
+def test_building_the_cache_never_repeats_pillows_nameless_large_image_warning(prepared, monkeypatch):
+    """The data report names each large file once; decoding it again for the cache must not warn per image."""
+    import warnings
+
+    def decode_huge_images(paths, side, **options):  # as Pillow does for every image above MAX_IMAGE_PIXELS
+        for _ in paths[:3]:
+            warnings.warn("Image size (120000000 pixels) exceeds limit", Image.DecompressionBombWarning)
+        return torch.zeros((len(paths), 3, side, side), dtype=torch.uint8)
+
+    monkeypatch.setattr(pipeline, "build_cache", decode_huge_images)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        relpaths, images = pipeline.load_or_build_cache(prepared, side=13)  # a side no other test caches
+    assert images.shape[1:] == (3, 13, 13) and len(relpaths) == len(images)
+    assert [w for w in caught if issubclass(w.category, Image.DecompressionBombWarning)] == []
+    with pytest.warns(Image.DecompressionBombWarning):  # silenced only while the cache is built
+        warnings.warn("after the cache", Image.DecompressionBombWarning)

@@ -46,7 +46,7 @@ from torchvision.ops import roi_align
 
 from kit.config import CROP_RATIO, CROP_SCALE, Config
 from kit.data.prepare import Prepared, load_prepared
-from kit.data.reading import open_rgb
+from kit.data.reading import open_rgb, quiet_large_images
 from kit.env import default_device
 from kit.files import atomic_save
 from kit.progress import progress_bar
@@ -117,7 +117,8 @@ def load_or_build_cache(prepared: Prepared, side: int, *, progress: bool = False
     if missing:
         raise FileNotFoundError(f"{len(missing)} image(s) of the split are not on disk, e.g. {missing[:3]}: "
                                 f"run prepare() again (notebook 01 or `kit data`) for this workspace.")
-    images = build_cache(paths, side, progress=progress)
+    with quiet_large_images():  # the data report names large files once; Pillow would warn per decode, nameless
+        images = build_cache(paths, side, progress=progress)
     file.parent.mkdir(parents=True, exist_ok=True)
     atomic_save({"relpaths": relpaths, "images": images, "side": side, "fingerprint": prepared.fingerprint,
                  "version": CACHE_VERSION}, file)
