@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterator
 import pandas as pd
 import torch
 from torch import nn
-from tqdm.auto import tqdm
+from tqdm import tqdm  # the bars' type; kit.progress makes them
 
 from kit.background_writer import BackgroundWriter, write_files
 from kit.checkpoint import TrainingState, best_weights, load_checkpoint, open_run, set_seed
@@ -35,6 +35,7 @@ from kit.models import build_model_for, chosen_options, count_parameters
 from kit.optimizer import lr_factor, make_optimizer, make_scheduler
 from kit.oom import BatchSizeTooLarge, OutOfMemoryError, out_of_memory_message, precision_name
 from kit.predictions import evaluate_run
+from kit.progress import progress_bar, write_line
 from kit.run_folder import (GRADIENT_NORMS_FILE, HISTORY_COLUMNS, ConfigMismatchError, RunLock, best_position,
                             check_experiment, check_run_config, check_writable, history_frame, missing_derived_files,
                             remove_stale_temporaries, run_dir_for, summary_json)
@@ -156,7 +157,8 @@ def _train(model, data, config, run_dir, checkpoint, device, progress, on_epoch_
                                            stopped_early=stopped_early,
                                            gradient_norms=gradient_norms if recorder is not None else None))
                 if progress:
-                    tqdm.write(_epoch_line(history[-1], config.epochs, _is_best(history, config), stopped_early))
+                    write_line(_epoch_line(history[-1], config.epochs, _is_best(history, config), stopped_early),
+                               replacing=bar)  # in a notebook the line takes the closed bar's place
                 if on_epoch_end is not None:
                     on_epoch_end(dict(history[-1]))
                 if finished:
@@ -189,7 +191,7 @@ def _start_or_resume(state, checkpoint, config, run_dir, info, recorder, *, prog
     if recorder is not None:
         recorder.resume(gradient_norms)
     if progress:
-        tqdm.write(tr("train.resuming", run_dir=run_dir, epoch=len(history), epochs=config.epochs))
+        write_line(tr("train.resuming", run_dir=run_dir, epoch=len(history), epochs=config.epochs))
     return history, gradient_norms
 
 
@@ -198,7 +200,7 @@ def _load_finished(model, data, checkpoint, run_dir, device, progress) -> pd.Dat
     model.load_state_dict(checkpoint["model"])
     history = history_frame(checkpoint["history"])
     if progress:
-        tqdm.write(tr("train.loaded", run_dir=run_dir, epochs=len(history)))
+        write_line(tr("train.loaded", run_dir=run_dir, epochs=len(history)))
     missing = missing_derived_files(run_dir, "gradient_norms" in checkpoint)
     if missing:
         info = checkpoint.get("info") or _info_of(model, checkpoint, device)
@@ -209,7 +211,7 @@ def _load_finished(model, data, checkpoint, run_dir, device, progress) -> pd.Dat
                  GRADIENT_NORMS_FILE: gradient_frame(checkpoint.get("gradient_norms")).to_csv(index=False)}
         write_files([(run_dir / name, files[name]) for name in missing])
         if progress:
-            tqdm.write(tr("train.rebuilt", run_dir=run_dir, files=", ".join(missing)))
+            write_line(tr("train.rebuilt", run_dir=run_dir, files=", ".join(missing)))
     if not (run_dir / "predictions.csv").exists():
         _write_predictions(model, data, run_dir, device)
     return history
@@ -374,8 +376,7 @@ def _epoch_line(row: dict[str, Any], epochs: int, is_best: bool, stopped_early: 
 @contextmanager
 def _progress_bar(batches: Iterator, steps: int, epoch: int, epochs: int, show: bool) -> Iterator[tqdm]:
     """The progress bar of one epoch's training batches, gone when the epoch ends."""
-    bar = tqdm(batches, total=steps, desc=f"epoch {epoch}/{epochs}", leave=False, disable=not show,
-               dynamic_ncols=True)
+    bar = progress_bar(batches, total=steps, desc=f"epoch {epoch}/{epochs}", enabled=show)
     try:
         yield bar
     finally:
