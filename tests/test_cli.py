@@ -153,3 +153,18 @@ def test_kit_data_speaks_the_workspaces_language_and_warns_in_one_line_each(tmp_
     assert "val images with a duplicate in train: 0" in out
     assert "⚠ Blank rows in train.csv" in err and "DataWarning" not in err
     set_language(None)
+
+
+def test_kit_sweeps_table_writes_numbers_as_the_report_does():
+    from kit import numbers
+    from kit.commands.sweep import _readable
+
+    summary = pd.DataFrame({"model": ["plain34", "resnet34"], "n": [3, 3], "val_acc": ["50.0 ± 1.0%", "60.0 ± 1.0%"],
+                            "difference": ["", "+10.0 ± 1.0 points"], "difference_low": [float("nan"), 0.0512],
+                            "difference_high": [float("nan"), 0.1488], "difference_p": [float("nan"), 0.0004],
+                            "pairing": ["", "seed"], "runs_told_apart": [float("nan"), 2],
+                            "runs_paired": [float("nan"), 3]})
+    shown = _readable(summary).iloc[1]
+    assert shown["95% interval"] == f"[{numbers.points(0.0512)}, {numbers.points(0.1488)}]" == "[+5.1, +14.9]"
+    assert shown["p"] == "< 0.001" and shown["runs told apart (McNemar)"] == "2/3"
+    assert _readable(summary).iloc[0]["95% interval"] == ""

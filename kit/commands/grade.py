@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+from kit import numbers
 from kit.grade import grade, write_leaderboard
-from kit.text import set_language
+from kit.text import set_language, tr
 
 
 def run(args: argparse.Namespace) -> int:
@@ -16,10 +17,12 @@ def run(args: argparse.Namespace) -> int:
     failed = board[board["error"] != ""]
     graded = board[board["error"] == ""]
     for _, row in graded.iterrows():
-        note = f"  ({row['note']})" if row["note"] else ""
-        print(f"{int(row['rank']):>3}. {row['submission']}: accuracy {row['accuracy']:.1%} "
-              f"[{row['accuracy_low']:.1%}, {row['accuracy_high']:.1%}], macro-F1 {row['macro_f1']:.3f}{note}")
+        print(tr("cli.grade_row", rank=int(row["rank"]), submission=row["submission"],
+                 accuracy=numbers.percent(row["accuracy"]),
+                 interval=numbers.percent_interval(row["accuracy_low"], row["accuracy_high"]),
+                 macro_f1=numbers.f1(row["macro_f1"]), note=f"  ({row['note']})" if row["note"] else ""))
     for _, row in failed.iterrows():
-        print(f"  -  {row['submission']}: {row['error']}")
-    print(f"{len(graded)} graded, {len(failed)} not gradable; wrote " + ", ".join(str(p) for p in paths.values()))
+        print(tr("cli.grade_failed", submission=row["submission"], error=row["error"]))
+    print(tr("cli.grade_done", graded=len(graded), failed=len(failed),
+             files=", ".join(str(p) for p in paths.values())))
     return 0

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from kit import numbers
 from kit.commands.options import config_overrides
+from kit.comparisons import format_pvalue
 from kit.config import Config
 from kit.data import prepare
 from kit.env import default_workspace
@@ -47,12 +49,12 @@ def run(args: argparse.Namespace) -> int:
 
 def _readable(summary: pd.DataFrame) -> pd.DataFrame:
     """The summary with accuracies in percent and the paired difference's interval in points."""
-    interval = [("" if pd.isna(low) else f"[{100 * low:+.1f}, {100 * high:+.1f}]")
+    interval = [("" if pd.isna(low) else f"[{numbers.points(low)}, {numbers.points(high)}]")
                 for low, high in zip(summary["difference_low"], summary["difference_high"])]
     return pd.DataFrame({"model": summary["model"], "runs": summary["n"], "val acc": summary["val_acc"],
                          "vs reference": summary["difference"], "95% interval": interval,
-                         "p": ["" if pd.isna(p) else f"{p:.3f}" for p in summary["difference_p"]],
+                         "p": ["" if pd.isna(p) else format_pvalue(p) for p in summary["difference_p"]],
                          "paired by": summary["pairing"],
                          "runs told apart (McNemar)": [
-                             "" if pd.isna(k) else f"{k}/{n}"
+                             "" if pd.isna(k) else f"{numbers.count(k)}/{numbers.count(n)}"
                              for k, n in zip(summary["runs_told_apart"], summary["runs_paired"])]})

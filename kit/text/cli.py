@@ -37,6 +37,9 @@ STRINGS = {
                            "--summary-only untuk tabelnya.",
         "sweep_failed": "{n} job gagal (lihat pesannya dan {logs}); jalankan perintah yang sama lagi untuk "
                         "melanjutkannya.",
+        "grade_row": "{rank:>3}. {submission}: akurasi {accuracy} {interval}, macro-F1 {macro_f1}{note}",
+        "grade_failed": "  -  {submission}: {error}",
+        "grade_done": "{graded} dinilai, {failed} tidak bisa dinilai; ditulis: {files}",
     },
     "en": {
         "data_source": "dataset: {root} ({layout} layout)",
@@ -74,5 +77,8 @@ STRINGS = {
         "sweep_submitted": "Submitted to Slurm; logs in {logs}. When the jobs have finished, run the same command "
                            "with --summary-only for the table.",
         "sweep_failed": "{n} job(s) failed (see the message and {logs}); run the same command again to resume them.",
+        "grade_row": "{rank:>3}. {submission}: accuracy {accuracy} {interval}, macro-F1 {macro_f1}{note}",
+        "grade_failed": "  -  {submission}: {error}",
+        "grade_done": "{graded} graded, {failed} not gradable; wrote {files}",
     },
 }
