@@ -237,7 +237,11 @@ def test_every_figure_is_shown_as_an_image(ran, name):
 
 def test_header_warning_is_indonesian_and_names_the_unfilled_fields(ran):
     ran = _checked(ran)
-    first = "\n".join(_text(o) for o in ran[NOTEBOOKS[0]]["outputs"])
-    assert "belum" in first, "the unfilled header is not warned about in Indonesian"
-    for field in ("GROUP_NAME", "Anggota 1"):
-        assert field in first, f"the header warning does not name {field}"
+    warnings = [line for output in ran[NOTEBOOKS[0]]["outputs"] if output["output_type"] == "stream"
+                for line in _text(output).splitlines() if "GROUP_NAME" in line]
+    assert warnings, "no warning about the unfilled header"
+    for field in ("GROUP_NAME", "MEMBERS"):
+        assert any(field in line for line in warnings), f"the header warning does not name {field}"
+    assert all("belum" in line for line in warnings), f"not in Indonesian: {warnings}"
+    english = [line for line in warnings if re.search(r"\b(the|is still|fill in|incomplete)\b", line)]
+    assert not english, f"English inside the Indonesian warning: {english}"

@@ -12,7 +12,7 @@ from packaging.version import Version
 ROOT = Path(__file__).resolve().parents[1]
 COLAB_CONSTRAINTS = ROOT / "benchmarks" / "colab" / "constraints.txt"
 CONDA_NAMES = {"pytorch": "torch"}  # conda package name -> pip package name
-CONDA_ONLY = {"python", "pip", "jupyterlab"}
+CONDA_ONLY = {"python", "pip"}
 
 
 def _name(requirement: str) -> str:
