@@ -104,3 +104,24 @@ def test_second_prepare_reuses_the_split(run):
     again = prepare(MINI, prepared.workspace, val_fraction=0.2, seed=0)
     assert (prepared.workspace / "split.csv").stat().st_mtime_ns == stamp
     assert np.array_equal(again.split["split"].to_numpy(), prepared.split["split"].to_numpy())
+
+
+def test_kit_data_on_the_course_data_prints_readable_lines_only(tmp_path):
+    """What a student sees from `kit data` on the real data (blank rows, a missing file, disguised formats): one
+    line per warning, in Indonesian, with no internal source path, echoed source line or traceback."""
+    import os
+    import re
+    import subprocess
+    import sys
+
+    env = {key: value for key, value in os.environ.items() if key not in {"KIT_LANGUAGE", "PYTHONWARNINGS"}}
+    done = subprocess.run([sys.executable, "-m", "kit.cli", "data", str(MINI), "--workspace", str(tmp_path)],
+                          capture_output=True, text=True, env=env, timeout=600)
+    shown = done.stdout + done.stderr
+    assert done.returncode == 0, shown
+    assert not re.search(r"kit[/\\][\w/\\]+\.py:\d+", shown), shown
+    assert "Traceback" not in shown and "read_dataset(" not in shown, shown
+    assert "0352.jpg" in done.stderr  # the missing file is named, in one line
+    warnings = done.stderr.strip().splitlines()
+    assert warnings and all(line.startswith("⚠ ") for line in warnings), warnings
+    assert "dilewati" in done.stderr, "the warnings are not in Indonesian"
