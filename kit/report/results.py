@@ -14,13 +14,12 @@ from kit.report.context import ReportContext
 from kit.report.facts import comparison_facts
 from kit.report.references import modification_references
 from kit.report.uncertainty import uncertainty_lines
+from kit.run_folder import MONITOR_GOALS, best_row
 from kit.runs import RunResult, differing_hyperparameters
 from kit.tables import comparison_table, f1_table, hyperparameter_table, per_class_table, run_summary_table, to_markdown
 
 SMALL_IMAGE_SIZE, SMALL_EPOCHS = 224, 10
 """Below either (or on a CPU) a run is a smoke test, and the report says so."""
-MONITOR_DIRECTIONS = {"val_loss": min, "val_acc": max}
-"""How ``Config.monitor`` picks its best epoch: the lowest val loss, the highest val accuracy."""
 MISCLASSIFIED_SHOWN = 12
 
 
@@ -50,14 +49,14 @@ def best_criterion(run: RunResult) -> str:
     keeps the first of equal epochs)."""
     monitor = str(run.config.get("monitor", "val_loss"))
     best_epoch = int(run.metrics["best"]["epoch"])
-    history = run.history.set_index("epoch")
-    candidates = [monitor] + [m for m in MONITOR_DIRECTIONS if m != monitor]
-    for metric in candidates:
-        if metric in MONITOR_DIRECTIONS and metric in history:
-            column = history[metric]
-            optimum = column[column == MONITOR_DIRECTIONS[metric](column)].index.min()
-            if optimum == best_epoch:
-                return metric
+    history = run.history.to_dict("records")
+    for metric in [monitor] + [m for m in MONITOR_GOALS if m != monitor]:
+        if metric in MONITOR_GOALS and history and metric in history[0]:
+            try:
+                if int(best_row(history, metric)["epoch"]) == best_epoch:  # the rule training itself follows
+                    return metric
+            except ValueError:  # no finite epoch: no metric can explain the recorded best
+                break
     return monitor
 
 
