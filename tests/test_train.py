@@ -301,7 +301,7 @@ def _evaluations(*losses):
 def test_a_nan_val_loss_stops_the_run_and_never_becomes_best(tmp_path, monkeypatch):
     monkeypatch.setattr(kit.train, "_evaluate", _evaluations(1.2, float("nan")))
     run_dir = tmp_path / "run"
-    with pytest.raises(TrainingDiverged, match=r"validation loss became nan in epoch 2.*keep epoch 1, the last"):
+    with pytest.raises(TrainingDiverged, match=r"validation loss became nan in epoch 2.*keeps epoch 1, the last"):
         _train(run_dir, CONFIG.replace(epochs=3))
     assert load_checkpoint(run_dir / "best.pt")["epoch"] == 1
     assert load_checkpoint(run_dir / "last.pt")["epoch"] == 1

@@ -17,7 +17,8 @@ STRINGS = {
         "diverged_val": "Loss validasi menjadi {loss} di epoch {epoch}: latihan dihentikan. Turunkan learning rate "
                         "(mis. Config(lr={suggested:.1g}), sepertiga dari {config_lr:g}) dan latih ke folder run "
                         "baru; {kept}",
-        "kept_epoch": "best.pt dan last.pt menyimpan epoch {epoch}, epoch terakhir yang loss-nya terhingga.",
+        "kept_epoch": "last.pt menyimpan epoch {epoch}, epoch terakhir yang loss-nya terhingga; best.pt menyimpan "
+                      "epoch terbaik yang terhingga.",
         "kept_start": "belum ada epoch yang baik: last.pt menyimpan bobot awal.",
         "exploding": "{which} epoch {epoch} ({loss:.3g}) adalah {factor:.3g} kali loss tebakan acak ({chance:.2f}): "
                      "latihan meledak. Learning rate {lr:g} kemungkinan terlalu besar; latihan berhenti bila loss "
@@ -68,7 +69,8 @@ STRINGS = {
         "diverged_val": "The validation loss became {loss} in epoch {epoch}: training stopped. Lower the learning "
                         "rate (e.g. Config(lr={suggested:.1g}), a third of {config_lr:g}) and train into a new run "
                         "folder; {kept}",
-        "kept_epoch": "best.pt and last.pt keep epoch {epoch}, the last epoch with a finite loss.",
+        "kept_epoch": "last.pt keeps epoch {epoch}, the last epoch with a finite loss; best.pt keeps the best epoch "
+                      "with finite losses.",
         "kept_start": "no epoch was good yet: last.pt keeps the initial weights.",
         "exploding": "The {which} of epoch {epoch} ({loss:.3g}) is {factor:.3g} times that of guessing "
                      "({chance:.2f}): training is blowing up. The learning rate {lr:g} is probably too high; training "
