@@ -11,11 +11,14 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import warnings
 from dataclasses import dataclass
 from typing import Callable
 
 from kit.commands.instructor_options import add_grade_arguments, add_sweep_arguments
 from kit.commands.options import add_config_options
+from kit.text import tr
+from kit.warnings_display import install as install_warning_display
 
 
 @dataclass(frozen=True)
@@ -113,15 +116,18 @@ def main(argv: list[str] | None = None) -> int:
     run = args.chosen.implementation()
     from kit.commands.failures import EXPECTED_FAILURES, exit_status  # loads torch: only once a command is sure to run
 
+    shown_before = warnings.showwarning
+    install_warning_display(sys.stderr)  # one line each, no internal path or echoed source line
     try:
         return run(args)
     except KeyboardInterrupt:
-        print(f"\nkit {args.command}: stopped. Every finished epoch is saved; run the same command again to "
-              "resume.", file=sys.stderr)
+        print("\n" + tr("cli.stopped", command=args.command), file=sys.stderr)
         return 130
     except EXPECTED_FAILURES as error:  # bad input, files, a failed run: the message says what to fix
         print(f"kit {args.command}: {error}", file=sys.stderr)
         return exit_status(error)
+    finally:
+        warnings.showwarning = shown_before  # main() called from Python leaves the caller's display as it was
 
 
 if __name__ == "__main__":

@@ -44,11 +44,20 @@ def show_warning(message: Warning | str, category: type[Warning], filename: str,
         pass
 
 
-def install() -> None:
-    """Show every warning of this process as ``show_warning`` does (idempotent)."""
-    warnings.showwarning = show_warning
+def install(stream: TextIO | None = None) -> None:
+    """Show every warning of this process as ``show_warning`` does (idempotent): on standard output in a
+    notebook, on ``stream`` when given (the command line keeps warnings on standard error)."""
+    if stream is None:
+        warnings.showwarning = show_warning
+        return
+
+    def show_on_stream(message, category, filename, lineno, file=None, line=None):
+        show_warning(message, category, filename, lineno, file if file is not None else stream, line)
+
+    show_on_stream.kit_display = True
+    warnings.showwarning = show_on_stream
 
 
 def installed() -> bool:
     """True when warnings display as one line (``install`` was called and nothing replaced it since)."""
-    return warnings.showwarning is show_warning
+    return warnings.showwarning is show_warning or getattr(warnings.showwarning, "kit_display", False)

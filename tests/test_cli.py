@@ -88,8 +88,11 @@ def test_kit_train_on_the_synthetic_default(workspace, capsys):
     assert sorted(predictions["filename"]) == sorted(split.loc[split["split"] == "val", "filename"])
     assert len(pd.read_csv(run_dir / "test_predictions.csv")) > 0  # the synthetic set has test images
     assert json.loads((run_dir / "metrics.json").read_text())["finished"] is True
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
     assert "epoch 1/1" in out and "tiny: best epoch 1 (lowest val loss): val acc " in out  # Config.monitor's best
+    data_warnings = [line for line in err.splitlines() if "train.csv" in line]  # a blank row, a missing file
+    assert len(data_warnings) == 2 and all(line.startswith("⚠ ") for line in data_warnings), err
+    assert "kit/" not in err and "read_dataset(" not in err  # no internal path, no echoed source line
 
     assert main(argv) == 0  # the same command again: loaded, not retrained
     assert "loaded, not retrained" in capsys.readouterr().out

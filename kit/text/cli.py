@@ -2,6 +2,8 @@
 
 STRINGS = {
     "id": {
+        "stopped": "kit {command}: dihentikan. Setiap epoch yang selesai sudah tersimpan; jalankan perintah yang sama "
+                   "lagi untuk melanjutkan.",
         "data_source": "dataset: {root} (susunan {layout})",
         "data_source_synthetic": "dataset: {root} (susunan {layout}, data sintetis: pengganti, angkanya bukan hasil)",
         "data_images": "gambar: {n}; per kelas: {per_class}",
@@ -42,6 +44,7 @@ STRINGS = {
         "grade_done": "{graded} dinilai, {failed} tidak bisa dinilai; ditulis: {files}",
     },
     "en": {
+        "stopped": "kit {command}: stopped. Every finished epoch is saved; run the same command again to resume.",
         "data_source": "dataset: {root} ({layout} layout)",
         "data_source_synthetic": "dataset: {root} ({layout} layout, synthetic data: a stand-in whose numbers are "
                                  "not results)",
