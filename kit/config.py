@@ -32,6 +32,11 @@ PER_RUN_FIELDS = ("model", "model_options", "seed", "grad_norm_every")
 """What may differ between the runs of one experiment (experiment.json): the architecture and its Tahap-3
 options, the seed of repeated runs, and how often gradient norms are recorded (measured, never changing what is
 trained). Everything else is shared, so the runs stay comparable."""
+OWN_SPLIT_FIELDS = ("split_seed",)
+"""What may also differ for a run whose data says it was split with the run's own ``split_seed``
+(``Prepared.with_split_seed``: the batches' settings name the split seed, and ``fit`` checks it equals the
+Config's): repeated runs that vary the split as well as the seed. A run on the workspace's split.csv may not
+change it."""
 NOT_MODEL_OPTIONS = {
     "num_classes": "it comes from the dataset's classes",
     "max_parameters": "the assignment's parameter budget (kit.models.PARAMETER_BUDGET) holds for every run",
@@ -227,10 +232,13 @@ class Config:
         return {name: (mine[name], theirs[name]) for name in mine if mine[name] != theirs[name]}
 
 
-def experiment_conflicts(experiment: Config, config: Config) -> dict[str, tuple[Any, Any]]:
+def experiment_conflicts(experiment: Config, config: Config, *, own_split: bool = False) -> dict[str, tuple[Any, Any]]:
     """The fields in which ``config`` contradicts the experiment's shared Config, as ``{name: (experiment's,
-    config's)}``; the ``PER_RUN_FIELDS`` may differ. Empty: ``config`` is a run of this experiment."""
-    return {name: values for name, values in experiment.differences(config).items() if name not in PER_RUN_FIELDS}
+    config's)}``; the ``PER_RUN_FIELDS`` may differ, and the ``OWN_SPLIT_FIELDS`` too when ``own_split`` (the
+    run's data is a split made with the Config's own ``split_seed``). Empty: ``config`` is a run of this
+    experiment."""
+    allowed = PER_RUN_FIELDS + (OWN_SPLIT_FIELDS if own_split else ())
+    return {name: values for name, values in experiment.differences(config).items() if name not in allowed}
 
 
 CHOICES: dict[str, tuple[str, ...]] = {

@@ -29,7 +29,7 @@ from typing import Any
 import pandas as pd
 from filelock import BaseFileLock, FileLock, SoftFileLock, Timeout
 
-from kit.config import EXPERIMENT_FILE, PER_RUN_FIELDS, Config, experiment_conflicts
+from kit.config import EXPERIMENT_FILE, OWN_SPLIT_FIELDS, PER_RUN_FIELDS, Config, experiment_conflicts
 from kit.files import atomic_write_text
 from kit.text import tr
 
@@ -145,17 +145,19 @@ def check_run_config(run_dir: Path, config: Config, *, hint: str | None = None) 
     return True
 
 
-def check_experiment(run_dir: Path, config: Config) -> None:
+def check_experiment(run_dir: Path, config: Config, *, own_split: bool = False) -> None:
     """A ``ConfigMismatchError`` when ``run_dir`` lies in a workspace (``<workspace>/runs/<name>``) whose
-    experiment.json fixes settings that ``config`` contradicts (anything but ``kit.config.PER_RUN_FIELDS``)."""
+    experiment.json fixes settings that ``config`` contradicts (anything but ``kit.config.PER_RUN_FIELDS``, and
+    ``OWN_SPLIT_FIELDS`` when ``own_split``: the run's data is a split made with the Config's ``split_seed``)."""
     experiment = run_dir.parent.parent / EXPERIMENT_FILE
     if run_dir.parent.name != "runs" or not experiment.is_file():
         return
-    conflicts = experiment_conflicts(Config.from_json(experiment), config)
+    conflicts = experiment_conflicts(Config.from_json(experiment), config, own_split=own_split)
     if conflicts:
         listed = ", ".join(f"{name}: {saved!r} -> {asked!r}" for name, (saved, asked) in conflicts.items())
+        per_run = PER_RUN_FIELDS + (OWN_SPLIT_FIELDS if own_split else ())
         raise ConfigMismatchError(tr("train.experiment_conflict", experiment=experiment, changes=listed,
-                                     per_run=", ".join(PER_RUN_FIELDS)))
+                                     per_run=", ".join(per_run)))
 
 
 def check_writable(run_dir: Path) -> None:

@@ -100,7 +100,8 @@ def fit(model: nn.Module, data: Batches, config: Config, run_dir: str | Path, *,
     device = torch.device(device) if device is not None else default_device()
     check_model(model, config, len(data.classes))
     check_data(data, config)
-    check_experiment(run_dir, config)
+    # split_seed may differ from experiment.json only where the data names its split seed (check_data: equal)
+    check_experiment(run_dir, config, own_split="split_seed" in getattr(data, "settings", {}))
     check_writable(run_dir)
     with RunLock(run_dir):
         remove_stale_temporaries(run_dir)

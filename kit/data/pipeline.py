@@ -213,6 +213,8 @@ class _Splits:
         self.augmentation = augmentation
         self.settings = {"image_size": image_size, "batch_size": batch_size, **dataclasses.asdict(augmentation)}
         """The Config fields these batches follow: ``fit`` refuses a Config that says otherwise."""
+        if prepared.split_seed is not None:  # a split of its own (Prepared.with_split_seed), not split.csv
+            self.settings["split_seed"] = prepared.split_seed
         self.device = device
         index = {c: i for i, c in enumerate(self.classes)}
         self._frames = {s: prepared.frame(s) for s in ("train", "val", "test")}

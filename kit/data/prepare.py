@@ -34,6 +34,8 @@ from kit.text import tr
 
 SPLIT_FILE = "split.csv"
 REPORT_FILE = "data_report.json"
+SPLITS_DIR = "splits"
+"""Where ``Prepared.with_split_seed`` keeps the extra splits of split-varying repeated runs (never split.csv)."""
 
 
 @dataclass
@@ -53,6 +55,8 @@ class Prepared:
     test: pd.DataFrame
     report: dict
     hashes: pd.DataFrame | None = None
+    split_seed: int | None = None
+    """The seed of a split made for split-varying runs (``with_split_seed``); ``None``: the workspace's split.csv."""
 
     @property
     def classes(self) -> tuple[str, ...]:
@@ -77,6 +81,34 @@ class Prepared:
         """This dataset with the train/val split of cross-validation fold ``fold`` (its images are val, the
         other folds' are train): what ``kit train --fold i`` trains on. Needs ``prepare(..., folds=k)``."""
         return dataclasses.replace(self, split=fold_split(self.split, fold))
+
+    def with_split_seed(self, seed: int) -> "Prepared":
+        """This dataset on another grouped, stratified train/val split, made with ``seed`` from the same records
+        and duplicate groups (``grouped_split``, so no val image has a copy in train), for repeated runs that
+        vary the split as well as the seed (Bouthillier et al. 2021, "Accounting for Variance in Machine Learning
+        Benchmarks"). A labelled test split stays as it is; val keeps split.csv's share of each class.
+
+        The split is kept as ``<workspace>/splits/split-seed<seed>.csv`` (split.csv is never touched) and read
+        back from there, so every model trained on this seed, and a resumed run, uses exactly the same split.
+        A kept file that lists other images than split.csv is a ``ValueError``: the data changed since.
+        """
+        path = self.workspace / SPLITS_DIR / f"split-seed{int(seed)}.csv"
+        if path.is_file():
+            split = read_split(path, self.classes)
+            if set(zip(split["filename"], split["label"], split["split"] == "test")) != set(
+                    zip(self.split["filename"], self.split["label"], self.split["split"] == "test")):
+                raise ValueError(tr("data.seed_split_stale", path=path))
+        else:
+            held = self.split["split"] == "test"
+            params = self.report.get("split_params") or {}
+            pool = self.split.loc[~held, "split"]
+            share = (float(params["val_fraction"]) / (1 - float(params.get("test_fraction") or 0.0))
+                     if "val_fraction" in params else float((pool == "val").mean()))
+            pool_split = grouped_split(self.split[~held], val_fraction=share, seed=int(seed))
+            split = pd.concat([pool_split, self.split.loc[held, pool_split.columns]], ignore_index=True)
+            write_split(split, path)
+        return dataclasses.replace(self, split=split[["filename", "label", "split", "group"]],
+                                   split_seed=int(seed))
 
     def frame(self, split: str) -> pd.DataFrame:
         """Rows of ``split`` ("train", "val" or "test") with ``filename``, ``label``, ``relpath``, ``path``.

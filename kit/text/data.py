@@ -90,6 +90,8 @@ STRINGS = {
         "split_replaced": "Data atau pengaturan pembagian berubah: split.csv ditulis ulang; split lama disimpan "
                           "sebagai {kept}. Run yang dilatih dengan split lama tidak sebanding dengan run baru.",
         "split_invalid": "split.csv tidak valid ({error}); membuat yang baru.",
+        "seed_split_stale": "{path} mencantumkan gambar lain daripada split.csv: datanya berubah sejak split ini "
+                            "dibuat. Hapus berkas itu (dan run yang dilatih dengannya) atau pakai workspace lain.",
         "val_leaks": "{n} gambar val punya duplikat di train: split.csv dibuat dengan pengaturan lain atau "
                      "secara manual.",
         "test_leaks": "{n} gambar test punya salinan (persis atau mirip) di train/val: {names}",
@@ -185,6 +187,8 @@ STRINGS = {
         "split_replaced": "The data or the split settings changed: wrote a new split.csv; the old split is kept "
                           "as {kept}. Runs trained on the old split are not comparable with new ones.",
         "split_invalid": "split.csv is not a valid split ({error}); making a new one.",
+        "seed_split_stale": "{path} lists other images than split.csv: the data changed since this split was "
+                            "made. Delete that file (and the runs trained on it) or use another workspace.",
         "val_leaks": "{n} val image(s) have a duplicate in train: split.csv was made with other settings or by "
                      "hand.",
         "test_leaks": "{n} test image(s) have an exact or near copy in train/val: {names}",
