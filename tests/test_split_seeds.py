@@ -111,3 +111,21 @@ def test_a_run_on_split_csv_may_not_change_split_seed(trained):
     assert not (workspace / "runs" / "plain18-moved" / "config.json").exists()
     with pytest.raises(ValueError, match="data_factory"):
         run_seeds(TINY, [1], workspace, lambda config: data, vary_split=True)
+
+
+def test_the_report_shows_the_split_varying_runs_as_their_own_group(tmp_path):
+    from kit.report import write_report
+    from run_factory import write_run, write_workspace
+
+    workspace = write_workspace(tmp_path / "ws")
+    for name, accuracy in (("plain34", 0.4), ("resnet34", 0.7)):
+        for seed in (1, 2):
+            write_run(workspace / "runs", split_run_name(name, seed), name, seed=7 * seed + len(name),
+                      accuracy=accuracy, config_changes={"seed": seed, "split_seed": seed})
+    text = write_report(workspace, out_dir=tmp_path / "report", language="en").read_text()
+    lines = text.splitlines()
+    assert lines.count("## Repeated seeds") == 1 and lines.count("### Repeated seeds and splits") == 1
+    assert "so seeds **and** splits varied" in text
+    difference = paired_difference(workspace, "plain34", "resnet34", vary_split=True)
+    assert f"ResNet-34 − Plain-34, val acc (best): {difference.format_value(difference.mean)} ± " in text
+    assert (tmp_path / "report" / "images" / "split_seeds_val_acc.png").is_file()

@@ -21,18 +21,28 @@ from kit.tables import to_markdown
 
 def seeds_section(ctx: ReportContext) -> str | None:
     """Mean ± std over seeds of the compared runs (runs ``<name>-seed<N>``, ``kit.experiments.run_seeds``) and
-    the seed-paired difference last-minus-first; absent when no seed runs exist."""
+    the seed-paired difference last-minus-first; then the same for the runs that varied the split as well
+    (``<name>-split<N>``, ``run_seeds(..., vary_split=True)``), a group of their own. Absent when neither exists."""
+    parts = [part for part in (_seed_part(ctx, vary_split=False), _seed_part(ctx, vary_split=True)) if part]
+    if not parts:
+        return None
+    return "\n\n".join([f"## {ctx.text['seeds']}", *parts])
+
+
+def _seed_part(ctx: ReportContext, *, vary_split: bool) -> str | None:
+    """The summary of one group of seed runs: on split.csv, or each seed on its own split (under a subheading)."""
     t = ctx.text
     names = [run.name for run in ctx.runs]
+    title = [f"### {t['split_seeds']}", ""] if vary_split else []
     try:
-        groups = {name: experiments.seed_runs(ctx.workspace, name) for name in names}
+        groups = {name: experiments.seed_runs(ctx.workspace, name, vary_split=vary_split) for name in names}
         if not any(groups.values()):
             return None
         best, last = (experiments.seed_summary(ctx.workspace, names, point=point, runs=groups)
                       for point in ("best", "last"))
     except ValueError as error:
-        return "\n".join([f"## {t['seeds']}", "", t["seed_problem"].format(error=error)])
-    lines = [f"## {t['seeds']}", "", t["seeds_note"], "",
+        return "\n".join([*title, t["seed_problem"].format(error=error)])
+    lines = [*title, t["split_seeds_note" if vary_split else "seeds_note"], "",
              to_markdown(tables.seed_summary_table(best, last, ctx.language)), ""]
     for _, row in best.iterrows():
         if row["unfinished"]:
@@ -42,7 +52,8 @@ def seeds_section(ctx: ReportContext) -> str | None:
         lines += [f"- {fact}" for fact in _seed_difference_facts(ctx, names[0], names[-1], groups)]
     figure = plots.seed_curves({run.label: groups[run.name] for run in ctx.runs if groups[run.name]},
                                language=ctx.language)
-    lines += ["", ctx.figure(figure, "seeds_val_acc", t["seeds"])]
+    name, alt = ("split_seeds_val_acc", t["split_seeds"]) if vary_split else ("seeds_val_acc", t["seeds"])
+    lines += ["", ctx.figure(figure, name, alt)]
     return "\n".join(lines)
 
 

@@ -134,6 +134,11 @@ STRINGS = {
                                "(tanpa sebaran).",
         "seed_difference_loss": "{b} − {a}, loss train (terakhir): {mean} ± {std} atas {n} seed.",
         "seed_unfinished": "⚠ {run}: seed {seeds} belum selesai, tidak dihitung.",
+        "split_seeds": "Beberapa seed dan split",
+        "split_seeds_note": "Config yang sama; seed *s* dilatih pada split train/val-nya sendiri (dikelompokkan, "
+                            "dibuat dengan `split_seed` = *s*, `splits/split-seed<s>.csv`), jadi seed **dan** split "
+                            "berbeda. Kedua model satu seed memakai split yang sama. Rata-rata ± simpangan baku "
+                            "(sampel, n-1) atas seed yang selesai, dari `metrics.json` tiap run.",
         "folds": "Validasi silang {k}-fold",
         "folds_note": ("Setiap fold sekali menjadi val, fold lain menjadi train (`split.csv`, kolom `fold`); akurasi "
                        "val pada epoch terbaik. Selisih dipasangkan per fold dan diuji dengan uji t terkoreksi "
@@ -280,6 +285,11 @@ STRINGS = {
         "seed_difference_one": "{b} − {a}, val acc ({point}): {mean} points, only 1 seed in common (no spread).",
         "seed_difference_loss": "{b} − {a}, train loss (last): {mean} ± {std} over {n} seeds.",
         "seed_unfinished": "⚠ {run}: seeds {seeds} unfinished, not counted.",
+        "split_seeds": "Repeated seeds and splits",
+        "split_seeds_note": "The same Config; seed *s* trained on its own train/val split (grouped, made with "
+                            "`split_seed` = *s*, `splits/split-seed<s>.csv`), so seeds **and** splits varied. Both "
+                            "models of a seed share its split. Mean ± standard deviation (sample, n-1) over the "
+                            "finished seeds, from each run's `metrics.json`.",
         "folds": "{k}-fold cross-validation",
         "folds_note": ("Each fold is val once, the other folds train (`split.csv`, column `fold`); val accuracy at "
                        "the best epoch. Differences are paired by fold and tested with the Nadeau-Bengio (2003) "
