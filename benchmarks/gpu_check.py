@@ -43,7 +43,8 @@ def _degradation(workspace: Path, smoke: bool) -> float:
 
     from kit.config import Config
     from kit.data import load_prepared
-    from kit.experiments import batches_factory, degradation_runs
+    from kit.degradation import degradation_runs
+    from kit.experiments import batches_factory
 
     config = Config.smoke() if smoke else Config()
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")

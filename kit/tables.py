@@ -115,7 +115,7 @@ def hyperparameter_table(results: Sequence[RunResult], language: str | None = No
 
 
 def degradation_table(table: pd.DataFrame, results: Sequence[RunResult], language: str | None = None) -> pd.DataFrame:
-    """:func:`kit.experiments.degradation_table` (``table``, one row per model of ``results``, in their order) as a
+    """:func:`kit.degradation.degradation_table` (``table``, one row per model of ``results``, in their order) as a
     student reads it: losses, accuracies with the val accuracy's 95% interval, the val error beside the
     paper's top-1 error (printed as in its Table 2, two decimals)."""
     t = text_table("columns", language)

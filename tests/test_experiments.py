@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 
 import kit.train
-from kit import experiments, numbers, plots
+from kit import degradation, experiments, numbers, plots
 from kit.config import Config
-from kit.experiments import (PAPER_TOP1_ERROR, degradation_runs, degradation_table, depth_effect,
-                             format_mean_std, load_degradation_runs, paired_difference, run_seeds, seed_runs,
-                             seed_summary, seed_table, train_or_reuse)
+from kit.degradation import (PAPER_TOP1_ERROR, degradation_runs, degradation_table, depth_effect,
+                             load_degradation_runs)
+from kit.experiments import (format_mean_std, paired_difference, run_seeds, seed_runs, seed_summary, seed_table,
+                             train_or_reuse)
 from kit.report import write_report
 from kit.runs import load_run
 from kit.train import ConfigMismatchError
@@ -141,7 +142,7 @@ def test_degradation_runs_train_four_models_with_one_config(tmp_path):
     workspace = tmp_path / "ws"
     data = tiny_data(TINY)
     folders = degradation_runs(TINY, workspace, data, suffix="-tiny", progress=False)
-    assert {m: f.name for m, f in folders.items()} == {m: f"{m}-tiny" for m in experiments.DEGRADATION_MODELS}
+    assert {m: f.name for m, f in folders.items()} == {m: f"{m}-tiny" for m in degradation.DEGRADATION_MODELS}
     for model, folder in folders.items():
         assert Config.from_json(folder / "config.json") == TINY.replace(model=model)
     table = degradation_table(workspace, suffix="-tiny")
@@ -150,7 +151,7 @@ def test_degradation_runs_train_four_models_with_one_config(tmp_path):
         assert row["train_loss"] == metrics["last"]["train_loss"]
         assert row["val_acc_%"] == pytest.approx(100 * metrics["last"]["val_acc"])
         assert row["val_error_%"] == pytest.approx(100 * (1 - metrics["last"]["val_acc"]))
-    assert not experiments.has_degradation_runs(workspace)  # the default names were not used
+    assert not degradation.has_degradation_runs(workspace)  # the default names were not used
 
 
 def test_degradation_table_puts_the_paper_beside_our_files(tmp_path):
@@ -163,7 +164,7 @@ def test_degradation_table_puts_the_paper_beside_our_files(tmp_path):
     assert table.loc["plain34", "paper_top1_error_%"] == 28.54
     assert table.loc["resnet34", "paper_top1_error_%"] == 25.03
     assert dict(table["paper_top1_error_%"]) == PAPER_TOP1_ERROR
-    for model in experiments.DEGRADATION_MODELS:  # accuracies and errors in percent beside the paper's percent
+    for model in degradation.DEGRADATION_MODELS:  # accuracies and errors in percent beside the paper's percent
         last = _metrics(workspace, model)["last"]
         assert (table.loc[model, "train_loss"], table.loc[model, "val_loss"]) == (last["train_loss"], last["val_loss"])
         assert table.loc[model, "train_acc_%"] == pytest.approx(100 * last["train_acc"])
@@ -173,7 +174,7 @@ def test_degradation_table_puts_the_paper_beside_our_files(tmp_path):
     assert list(effect.columns) == ["train_loss", "train_acc_points", "val_acc_points", "paper_top1_error_points"]
     assert effect.loc["plain", "paper_top1_error_points"] == pytest.approx(0.60)
     assert effect.loc["resnet", "paper_top1_error_points"] == pytest.approx(-2.85)
-    last = {model: _metrics(workspace, model)["last"] for model in experiments.DEGRADATION_MODELS}
+    last = {model: _metrics(workspace, model)["last"] for model in degradation.DEGRADATION_MODELS}
     assert effect.loc["plain", "train_loss"] == pytest.approx(last["plain34"]["train_loss"]
                                                               - last["plain18"]["train_loss"])
     for family in ("plain", "resnet"):  # in percentage points, the unit of the paper's error change
@@ -207,7 +208,7 @@ def test_report_sections_appear_only_when_their_runs_exist(tmp_path):
     assert difference.seeds == (0, 1, 2)
     assert (f"ResNet-34 − Plain-34, val acc (best): {difference.format_value(difference.mean)} ± "
             f"{difference.format_value(difference.std).lstrip('+')} points over 3 seeds") in text
-    for model in experiments.DEGRADATION_MODELS:
+    for model in degradation.DEGRADATION_MODELS:
         label, paper = load_run(model, workspace).label, f"{PAPER_TOP1_ERROR[model]:.2f}"
         row = next(line for line in text.splitlines() if line.startswith(f"| {label} ") and paper in line)
         last = _metrics(workspace, model)["last"]
@@ -229,6 +230,7 @@ def test_summaries_of_loaded_runs_read_no_file_again(seeded, monkeypatch):
         return real_load_run(run, *args, **kwargs)
 
     monkeypatch.setattr(experiments, "load_run", counting_load_run)
+    monkeypatch.setattr(degradation, "load_run", counting_load_run)
 
     groups = {name: seed_runs(seeded, name) for name in ("plain34", "resnet34")}
     runs = load_degradation_runs(seeded)

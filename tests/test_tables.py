@@ -123,7 +123,7 @@ def test_seed_differences_carry_their_t_interval():
 
 
 def test_degradation_table_puts_the_interval_beside_each_val_accuracy(tmp_path):
-    from kit.experiments import degradation_table, load_degradation_runs
+    from kit.degradation import degradation_table, load_degradation_runs
     from run_factory import write_run
 
     workspace = write_workspace(tmp_path)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kit import experiments, numbers, plots, tables
+from kit import degradation, experiments, numbers, plots, tables
 from kit.cross_validation import fold_comparison
 from kit.comparisons import format_pvalue
 from kit.diagnostics import gradient_flow_table, has_gradient_norms
@@ -121,25 +121,25 @@ def gradient_flow_section(ctx: ReportContext) -> str | None:
 
 def degradation_section(ctx: ReportContext) -> str | None:
     """Plain/ResNet 18 vs 34 under one Config beside He et al. (2016), Table 2, with the Fig. 4 analogue;
-    absent until all four runs exist (``kit.experiments.degradation_runs``)."""
-    if not experiments.has_degradation_runs(ctx.workspace):
+    absent until all four runs exist (``kit.degradation.degradation_runs``)."""
+    if not degradation.has_degradation_runs(ctx.workspace):
         return None
     t = ctx.text
     try:
-        runs = experiments.load_degradation_runs(ctx.workspace)
-        table = experiments.degradation_table(ctx.workspace, runs=runs)
+        runs = degradation.load_degradation_runs(ctx.workspace)
+        table = degradation.degradation_table(ctx.workspace, runs=runs)
     except ValueError as error:
         return "\n".join([f"## {t['degradation']}", "", t["degradation_problem"].format(error=error)])
     shown = tables.degradation_table(table, runs, ctx.language)
-    lines = [f"## {t['degradation']}", "", t["degradation_note"].format(source=experiments.PAPER_SOURCE), "",
+    lines = [f"## {t['degradation']}", "", t["degradation_note"].format(source=degradation.PAPER_SOURCE), "",
              to_markdown(shown), ""]
-    for _, row in experiments.depth_effect(table).iterrows():
+    for _, row in degradation.depth_effect(table).iterrows():
         family = "Plain" if row["family"] == "plain" else "ResNet"
         lines.append("- " + t["degradation_fact"].format(
             family=family, dl=numbers.loss(row["train_loss"], signed=True),
             dt=numbers.points(row["train_acc_points"] / 100), dv=numbers.points(row["val_acc_points"] / 100),
             dp=f"{row['paper_top1_error_points']:+.2f}"))
-    by_model = dict(zip(experiments.DEGRADATION_MODELS, runs))
+    by_model = dict(zip(degradation.DEGRADATION_MODELS, runs))
     lines += pair_uncertainty_lines([(by_model[f"{family}18"], by_model[f"{family}34"])
                                      for family in ("plain", "resnet")], ctx.language)
     lines += ["", ctx.figure(plots.degradation_curves(runs, language=ctx.language), "degradation_curves",
