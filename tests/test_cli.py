@@ -2,6 +2,8 @@
 
 import dataclasses
 import json
+import re
+import zipfile
 import subprocess
 import sys
 
@@ -11,6 +13,7 @@ import pytest
 from kit.cli import COMMANDS, build_parser, main
 from kit.commands.options import OFF, config_overrides
 from kit.config import Config
+from kit.text import tr
 
 TINY = ["--image-size", "32", "--batch-size", "16", "--epochs", "1", "--smoke"]
 
@@ -110,7 +113,16 @@ def test_kit_all_trains_both_models_and_writes_the_report(workspace, capsys):
         assert metrics["model"] == name and metrics["finished"]
     plain, resnet = (Config.from_json(workspace / "runs" / n / "config.json") for n in ("plain34", "resnet34"))
     assert plain.differences(resnet) == {"model": ("plain34", "resnet34")}  # one config drives both
-    assert (workspace / "report" / "README.md").exists()
+    readme = (workspace / "report" / "README.md").read_text(encoding="utf-8")
+    # The report a student hands in: its data named as synthetic, every comparison with its interval, McNemar p and
+    # verdict, the Grad-CAM maps, and all of it packed in report.zip.
+    assert tr("report.source_synthetic") in readme  # in the workspace's language, unmissable
+    assert "McNemar p" in readme and re.search(r"\d+\.\d% \[\d+\.\d%, \d+\.\d%\]", readme)
+    assert re.search(r"Plain-34 .*McNemar p = [\d.<]+", readme)  # the verdict sentence
+    gradcam = re.findall(r"!\[Grad-CAM[^\]]*\]\((images/[^)]+\.png)\)", readme)
+    assert gradcam and all((workspace / "report" / image).is_file() for image in gradcam)
+    with zipfile.ZipFile(workspace / "report.zip") as packed:
+        assert {"README.md", *gradcam} <= set(packed.namelist())
 
 
 def test_without_data_kit_train_uses_the_workspace_split(tmp_path, capsys):
